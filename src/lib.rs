@@ -1,0 +1,20 @@
+//! quietwatch: a scheduled crawler and change monitor for public procurement pages.
+//!
+//! The modules follow the data's path: [`config`] → [`crawl`] (with [`fetch`], [`robots`],
+//! [`sitemap`], [`urlnorm`], [`scope`]) → [`store`] → [`extract`] / [`detect`] (with
+//! [`figures`], [`diff`]) → [`digest`] / [`mail`]; [`history`], [`warc`] and [`serve`] read
+//! the archive. The binary in `src/main.rs` only parses arguments and prints.
+
+pub mod charset;
+pub mod config;
+pub mod diff;
+pub mod extract;
+pub mod fetch;
+pub mod figures;
+pub mod fixture;
+pub mod model;
+pub mod ratelimit;
+pub mod robots;
+pub mod scope;
+pub mod sitemap;
+pub mod urlnorm;
