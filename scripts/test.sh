@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The one test command (README "Run the tests", and what CI's .ci/run calls).
+#
+# It installs what the tests need outside cargo — warcio (an independent WARC reader that
+# validates `quietwatch export`) and Debian's Chromium (the web UI's end-to-end test) — and
+# then runs formatting, lint and every test. Nothing is cached; everything is rebuilt from
+# the registries, so it works the same on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    echo "== installing ${need_apt[*]} (apt)"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+if ! python3 -c 'import warcio' >/dev/null 2>&1; then
+    echo "== installing warcio (pip)"
+    python3 -m pip install --quiet --disable-pip-version-check 'warcio==1.8.1'
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --all-targets --quiet -- -D warnings
+echo "== cargo test"
+cargo test 2>&1
