@@ -314,9 +314,11 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn line(&self, span: &Range<usize>) -> usize {
-        let end = span.start.min(self.text.len());
-        // A span never splits a character, but be safe: count newlines in bytes.
-        self.text.as_bytes()[..end]
+        // Counted in bytes, so a span inside a character cannot panic.
+        let bytes = self.text.as_bytes();
+        bytes
+            .get(..span.start)
+            .unwrap_or(bytes)
             .iter()
             .filter(|&&b| b == b'\n')
             .count()
