@@ -291,3 +291,119 @@ fn crawler_commons_robots_answers() {
     assert!(relative.sitemaps().is_empty());
     assert!(!robots_allows(&relative, "/cache/x"));
 }
+
+// ---------------------------------------------------------------------------------------
+// Sitemaps: crawler-commons' collection
+
+fn sitemap_file(rel: &str) -> quietwatch::sitemap::Sitemap {
+    let body = std::fs::read(fixture(&format!("crawler-commons/sitemaps/{rel}"))).unwrap();
+    let src = Url::parse(&format!("http://www.example.com/{rel}")).unwrap();
+    quietwatch::sitemap::parse(&body, &src).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn strings(urls: &[Url]) -> Vec<String> {
+    urls.iter().map(Url::to_string).collect()
+}
+
+#[test]
+fn crawler_commons_sitemaps_all_parse() {
+    let base = fixture("crawler-commons/sitemaps");
+    let mut n = 0;
+    for dir in [base.clone(), base.join("extension")] {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                continue;
+            }
+            let rel = path
+                .strip_prefix(&base)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string();
+            let s = sitemap_file(&rel);
+            assert!(
+                !s.urls.is_empty() || !s.sitemaps.is_empty(),
+                "{rel}: nothing found"
+            );
+            assert!(!s.truncated, "{rel}");
+            n += 1;
+        }
+    }
+    assert_eq!(n, 18);
+}
+
+#[test]
+fn crawler_commons_sitemaps_answers() {
+    // An index whose entries are bare text inside <sitemap>, with &amp; in the query.
+    let index = sitemap_file("sitemap.index.xml");
+    assert!(index.urls.is_empty());
+    assert_eq!(index.sitemaps.len(), 15);
+    assert_eq!(
+        index.sitemaps[0].as_str(),
+        "https://example.com/sitemap.jss?portalCode=10260&lang=en"
+    );
+    assert_eq!(
+        index.sitemaps[14].as_str(),
+        "https://example.com/sitemap.jss?portalCode=10570&lang=en"
+    );
+
+    for text in ["sitemap.txt", "sitemap-with-bom.txt"] {
+        let s = sitemap_file(text);
+        assert_eq!(
+            strings(&s.urls),
+            [
+                "http://www.domain.com/page1.html",
+                "http://www.domain.com/page2.html"
+            ],
+            "{text}"
+        );
+    }
+
+    // Gzipped text and gzipped XML give the same five pages.
+    let catalogue = [
+        "http://www.example.com/",
+        "http://www.example.com/catalog?item=12&desc=vacation_hawaii",
+        "http://www.example.com/catalog?item=73&desc=vacation_new_zealand",
+        "http://www.example.com/catalog?item=74&desc=vacation_newfoundland",
+        "http://www.example.com/catalog?item=83&desc=vacation_usa",
+    ];
+    assert_eq!(strings(&sitemap_file("sitemap.txt.gz").urls), catalogue);
+    assert_eq!(strings(&sitemap_file("xmlSitemap.gz").urls), catalogue);
+
+    // Prefixed namespace, and a wrong namespace URI with whitespace around the loc.
+    for ns in ["sitemap.ns.xml", "sitemap.badns.xml"] {
+        assert_eq!(
+            strings(&sitemap_file(ns).urls),
+            ["http://www.example.com/1", "http://www.example.com/2"],
+            "{ns}"
+        );
+    }
+
+    // Extensions: image, video and alternate-language locations are not pages.
+    let counts = [
+        ("extension/sitemap-images.xml", 1),
+        ("extension/sitemap-links.xml", 3),
+        ("extension/sitemap-mobile.xml", 3),
+        ("extension/sitemap-news.xml", 2),
+        ("extension/sitemap-videos.xml", 3),
+        ("extension/pagemaps-sitemap.xml", 2),
+    ];
+    for (rel, n) in counts {
+        assert_eq!(sitemap_file(rel).urls.len(), n, "{rel}");
+    }
+    let images = sitemap_file("extension/sitemap-images.xml");
+    assert_eq!(
+        images.urls[0].as_str(),
+        "http://www.example.com/images/some_image_landing_page.html"
+    );
+
+    // Atom: the entry's alternate links, not the feed's own or the edit link.
+    assert_eq!(
+        strings(&sitemap_file("atom.xml").urls),
+        [
+            "http://example.org/2003/12/13/atom03",
+            "http://example.org/2003/12/13/atom03.html"
+        ]
+    );
+}
