@@ -889,6 +889,8 @@ async fn page_view(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respon
         // TODO(lead): use crate::history for the timeline's states.
         let (versions, total_versions) = store.serve_version_briefs(page.id, TIMELINE_VERSIONS)?;
         let rows = timeline_rows(&versions);
+        // Everything on a timeline reads oldest first, like `history` (and so the picker's
+        // form submits `from` before `to`); the queries take the newest N.
         let changes: Vec<ChangeView> = store
             .serve_changes(&ServeChangeQuery {
                 page_id: Some(page.id),
@@ -896,12 +898,14 @@ async fn page_view(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respon
                 ..Default::default()
             })?
             .into_iter()
+            .rev()
             .map(ChangeView::from)
             .collect();
         let (fetch_count, first_fetch, last_fetch) = store.serve_fetch_stats(page.id)?;
         let problems: Vec<FetchView> = store
             .serve_fetch_problems(page.id, TIMELINE_PROBLEMS)?
             .into_iter()
+            .rev()
             .map(FetchView::from)
             .collect();
         let site = store

@@ -17,10 +17,12 @@ pub const V1_TEXT: &str = "Health Sector Resourcing\n\
 The framework is worth £25bn over four years.\n\
 Market engagement opens on 1 March 2026.\n\
 Suppliers wrote <script>alert(1)</script> in a comment field.\n\
+Old note: <script>document.title='PWNED'</script><img src=x onerror=\"document.title='PWNED'\">\n\
 Contact the category team.\n";
 pub const V2_TEXT: &str = "Health Sector Resourcing\n\
 The framework is worth £17bn over four years.\n\
 Suppliers wrote <script>alert(1)</script> in a comment field.\n\
+Old note: <script>document.title='PWNED'</script><img src=x onerror=\"document.title='PWNED'\">\n\
 Contact the category team.\n\
 Lot 3 was withdrawn.\n";
 
