@@ -1344,6 +1344,12 @@ fn add_op<'a>(
     let mut dels: Vec<Cell> = Vec::new();
     let mut inss: Vec<Cell> = Vec::new();
     for change in diff.iter_inline_changes_deadline(op, Some(deadline)) {
+        if view.side.len() + dels.len().max(inss.len()) >= MAX_DIFF_ROWS
+            || view.inline.len() + dels.len() + inss.len() >= 2 * MAX_DIFF_ROWS
+        {
+            view.truncated = true;
+            break;
+        }
         let mut segs: Vec<Seg> = change
             .iter_strings_lossy()
             .map(|(em, s)| Seg {
@@ -1502,6 +1508,20 @@ mod tests {
         assert_eq!(gaps, vec![47, 46]);
         assert!(d.side.len() < 15);
         assert!(word_diff("same", "same").identical);
+    }
+
+    #[test]
+    fn a_full_rewrite_of_a_long_text_stays_bounded() {
+        let old: String = (0..30_000).map(|i| format!("old line {i}\n")).collect();
+        let new: String = (0..30_000).map(|i| format!("new text {i}\n")).collect();
+        let d = word_diff(&old, &new);
+        assert!(d.truncated);
+        assert!(d.side.len() <= MAX_DIFF_ROWS + 1, "{}", d.side.len());
+        assert!(
+            d.inline.len() <= 2 * MAX_DIFF_ROWS + 1,
+            "{}",
+            d.inline.len()
+        );
     }
 
     #[test]
