@@ -17,6 +17,7 @@ pub mod model;
 pub mod ratelimit;
 pub mod robots;
 pub mod scope;
+pub mod serve;
 pub mod sitemap;
 pub mod store;
 pub mod urlnorm;

@@ -1276,6 +1276,432 @@ impl Store {
             other => other,
         }
     }
+
+    // ---- serve queries (h7)
+    //
+    // Read-only, bounded queries for the web UI (`serve`): each view costs a fixed handful of
+    // statements whatever the archive's size (GROUP BY instead of one query per site or page,
+    // LIMITs everywhere, texts decompressed only for the versions actually shown).
+
+    /// Every site with its page counts by state and its latest site-run: three statements.
+    pub fn serve_site_overview(&self) -> Result<Vec<SiteOverview>> {
+        let mut sites: Vec<SiteOverview> = self
+            .sites()?
+            .into_iter()
+            .map(|s| SiteOverview {
+                id: s.id,
+                name: s.name,
+                baseline_at: s.baseline_at,
+                pages: 0,
+                documents: 0,
+                states: Vec::new(),
+                last_run: None,
+            })
+            .collect();
+        let counts: Vec<(i64, String, i64, i64)> = self.q(|c| {
+            let mut st = c.prepare(
+                "SELECT site_id, state, COUNT(*), SUM(is_document) FROM pages
+                 GROUP BY site_id, state ORDER BY site_id, state",
+            )?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+            rows.collect()
+        })?;
+        for (site_id, state, n, docs) in counts {
+            if let Some(s) = sites.iter_mut().find(|s| s.id == site_id) {
+                s.pages += n.max(0) as u64;
+                s.documents += docs.max(0) as u64;
+                s.states.push((state, n.max(0) as u64));
+            }
+        }
+        let runs: Vec<(i64, SiteRunBrief)> = self.q(|c| {
+            let mut st = c.prepare(
+                "SELECT r.site_id, r.run_id, r.outcome, r.pages, r.fetched, r.failed, r.changes,
+                        r.error, r.finished_at
+                 FROM site_runs r
+                 JOIN (SELECT site_id, MAX(run_id) AS run_id FROM site_runs GROUP BY site_id) l
+                   ON l.site_id = r.site_id AND l.run_id = r.run_id",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    SiteRunBrief {
+                        run_id: r.get(1)?,
+                        outcome: r.get(2)?,
+                        pages: r.get::<_, i64>(3)?.max(0) as u64,
+                        fetched: r.get::<_, i64>(4)?.max(0) as u64,
+                        failed: r.get::<_, i64>(5)?.max(0) as u64,
+                        changes: r.get::<_, i64>(6)?.max(0) as u64,
+                        error: r.get(7)?,
+                        finished_at: r.get(8)?,
+                    },
+                ))
+            })?;
+            rows.collect()
+        })?;
+        for (site_id, run) in runs {
+            if let Some(s) = sites.iter_mut().find(|s| s.id == site_id) {
+                s.last_run = Some(run);
+            }
+        }
+        Ok(sites)
+    }
+
+    /// The most recent run of any command: (command, started_at, finished_at, summary).
+    pub fn serve_last_run(&self) -> Result<Option<RunBrief>> {
+        self.q(|c| {
+            c.query_row(
+                "SELECT id, command, started_at, finished_at, summary FROM runs
+                 ORDER BY id DESC LIMIT 1",
+                [],
+                |r| {
+                    Ok(RunBrief {
+                        id: r.get(0)?,
+                        command: r.get(1)?,
+                        started_at: r.get(2)?,
+                        finished_at: r.get(3)?,
+                        summary: r.get(4)?,
+                    })
+                },
+            )
+            .optional()
+        })
+    }
+
+    /// One page of a site's pages, ordered by URL, with the latest version's title; and the
+    /// number of pages matching (for pagination).
+    pub fn serve_pages_of_site(
+        &self,
+        site_id: i64,
+        state: Option<&str>,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<PageListItem>, u64)> {
+        self.q(|c| {
+            let total: i64 = c.query_row(
+                "SELECT COUNT(*) FROM pages WHERE site_id = ?1 AND (?2 IS NULL OR state = ?2)",
+                params![site_id, state],
+                |r| r.get(0),
+            )?;
+            let mut st = c.prepare(
+                "SELECT p.id, p.url, p.state, p.state_since, p.is_document, v.title, v.last_seen
+                 FROM pages p LEFT JOIN versions v ON v.id = p.latest_version
+                 WHERE p.site_id = ?1 AND (?2 IS NULL OR p.state = ?2)
+                 ORDER BY p.url LIMIT ?3 OFFSET ?4",
+            )?;
+            let rows = st.query_map(
+                params![site_id, state, limit, offset.min(i64::MAX as u64) as i64],
+                |r| {
+                    Ok(PageListItem {
+                        id: r.get(0)?,
+                        url: r.get(1)?,
+                        state: r.get(2)?,
+                        state_since: r.get(3)?,
+                        is_document: r.get(4)?,
+                        title: r.get(5)?,
+                        last_seen: r.get(6)?,
+                    })
+                },
+            )?;
+            Ok((
+                rows.collect::<rusqlite::Result<Vec<_>>>()?,
+                total.max(0) as u64,
+            ))
+        })
+    }
+
+    /// Changes, newest first, keyset-paginated by id (`before_id`), at most `limit`.
+    pub fn serve_changes(&self, f: &ServeChangeQuery) -> Result<Vec<Change>> {
+        let mut sql = String::from(
+            "SELECT c.id, c.detected_at, s.name, c.url, c.kind, c.significance, c.title, c.summary,
+                    c.from_version, c.to_version, c.http_status, c.redirect_to, c.words_added,
+                    c.words_removed, c.similarity, c.detail
+             FROM changes c JOIN sites s ON s.id = c.site_id WHERE 1 = 1",
+        );
+        let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+        if let Some(before) = f.before_id {
+            args.push(Box::new(before));
+            sql.push_str(&format!(" AND c.id < ?{}", args.len()));
+        }
+        if let Some(since) = f.since_ms {
+            args.push(Box::new(since));
+            sql.push_str(&format!(" AND c.detected_at >= ?{}", args.len()));
+        }
+        if let Some(site) = &f.site {
+            args.push(Box::new(site.clone()));
+            sql.push_str(&format!(" AND s.name = ?{}", args.len()));
+        }
+        if let Some(page) = f.page_id {
+            args.push(Box::new(page));
+            sql.push_str(&format!(" AND c.page_id = ?{}", args.len()));
+        }
+        if let Some(kind) = f.kind {
+            args.push(Box::new(kind.as_str()));
+            sql.push_str(&format!(" AND c.kind = ?{}", args.len()));
+        }
+        if let Some(sig) = f.significance {
+            args.push(Box::new(sig.as_str()));
+            sql.push_str(&format!(" AND c.significance = ?{}", args.len()));
+        }
+        args.push(Box::new(i64::from(f.limit)));
+        sql.push_str(&format!(" ORDER BY c.id DESC LIMIT ?{}", args.len()));
+        self.q(|c| {
+            let mut st = c.prepare(&sql)?;
+            let refs: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
+            let rows = st.query_map(&refs[..], change_from_row)?;
+            rows.collect()
+        })
+    }
+
+    /// The newest `limit` versions of a page without their texts (oldest first), and how many
+    /// versions the page has in all.
+    pub fn serve_version_briefs(
+        &self,
+        page_id: i64,
+        limit: u32,
+    ) -> Result<(Vec<VersionBrief>, u64)> {
+        self.q(|c| {
+            let total: i64 = c.query_row(
+                "SELECT COUNT(*) FROM versions WHERE page_id = ?1",
+                [page_id],
+                |r| r.get(0),
+            )?;
+            let mut st = c.prepare(
+                "SELECT v.id, v.text_id, v.title, v.content_type, b.size, b.sha256, v.first_seen,
+                        v.last_seen, v.seen_count
+                 FROM versions v JOIN bodies b ON b.id = v.body_id
+                 WHERE v.page_id = ?1 ORDER BY v.id DESC LIMIT ?2",
+            )?;
+            let rows = st.query_map(params![page_id, limit], |r| {
+                Ok(VersionBrief {
+                    id: r.get(0)?,
+                    text_id: r.get(1)?,
+                    title: r.get(2)?,
+                    content_type: r.get(3)?,
+                    size: r.get::<_, i64>(4)?.max(0) as u64,
+                    sha256: hex::encode(r.get::<_, Vec<u8>>(5)?),
+                    first_seen: r.get(6)?,
+                    last_seen: r.get(7)?,
+                    seen_count: r.get::<_, i64>(8)?.max(0) as u64,
+                })
+            })?;
+            let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+            out.reverse();
+            Ok((out, total.max(0) as u64))
+        })
+    }
+
+    /// A page's fetch counts: (fetches, first fetched_at, last fetched_at).
+    pub fn serve_fetch_stats(&self, page_id: i64) -> Result<(u64, Option<i64>, Option<i64>)> {
+        self.q(|c| {
+            c.query_row(
+                "SELECT COUNT(*), MIN(fetched_at), MAX(fetched_at) FROM fetches WHERE page_id = ?1",
+                [page_id],
+                |r| Ok((r.get::<_, i64>(0)?.max(0) as u64, r.get(1)?, r.get(2)?)),
+            )
+        })
+    }
+
+    /// The newest `limit` fetches of a page that did not simply answer 2xx (network errors,
+    /// 4xx/5xx, redirects), newest first.
+    pub fn serve_fetch_problems(&self, page_id: i64, limit: u32) -> Result<Vec<FetchRow>> {
+        self.fetch_rows(
+            "WHERE page_id = ?1 AND (error IS NOT NULL OR status IS NULL OR status >= 300
+                OR first_status >= 300) ORDER BY id DESC LIMIT ?2",
+            params![page_id, limit],
+        )
+    }
+
+    /// The fetch that first stored a version (its time, status, headers).
+    pub fn serve_version_first_fetch(
+        &self,
+        page_id: i64,
+        version_id: i64,
+    ) -> Result<Option<FetchRow>> {
+        Ok(self
+            .fetch_rows(
+                "WHERE page_id = ?1 AND version_id = ?2 ORDER BY id LIMIT 1",
+                params![page_id, version_id],
+            )?
+            .into_iter()
+            .next())
+    }
+
+    /// What the raw download of a version needs, without decompressing its text:
+    /// (body id, page URL, content type).
+    pub fn serve_version_raw_ref(
+        &self,
+        version_id: i64,
+    ) -> Result<Option<(i64, String, Option<String>)>> {
+        self.q(|c| {
+            c.query_row(
+                "SELECT v.body_id, p.url, v.content_type FROM versions v
+                 JOIN pages p ON p.id = v.page_id WHERE v.id = ?1",
+                [version_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+        })
+    }
+
+    /// The versions of a page just before and just after `version_id`, for navigation.
+    pub fn serve_neighbour_versions(
+        &self,
+        page_id: i64,
+        version_id: i64,
+    ) -> Result<(Option<i64>, Option<i64>)> {
+        self.q(|c| {
+            c.query_row(
+                "SELECT (SELECT MAX(id) FROM versions WHERE page_id = ?1 AND id < ?2),
+                        (SELECT MIN(id) FROM versions WHERE page_id = ?1 AND id > ?2)",
+                params![page_id, version_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+    }
+
+    /// The pages whose versions have one of `text_ids` (from [`Store::search_text_ids`]), most
+    /// recently seen first, at most `limit`: when the text was first and last seen there,
+    /// whether the page's latest version still has it, and when a version without it
+    /// replaced the last one with it.
+    pub fn serve_search_pages(&self, text_ids: &[i64], limit: u32) -> Result<Vec<SearchPage>> {
+        if text_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Integers from the database itself: safe to inline, and one statement however many.
+        let list = text_ids
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT p.id, p.url, s.name, p.state, lv.title, m.first, m.last, m.n,
+                    COALESCE(lv.text_id IN ({list}), 0),
+                    (SELECT MIN(v2.first_seen) FROM versions v2
+                      WHERE v2.page_id = m.page_id AND v2.id > m.last_vid)
+             FROM (SELECT page_id, MIN(first_seen) AS first, MAX(last_seen) AS last,
+                          COUNT(*) AS n, MAX(id) AS last_vid
+                   FROM versions WHERE text_id IN ({list}) GROUP BY page_id) m
+             JOIN pages p ON p.id = m.page_id
+             JOIN sites s ON s.id = p.site_id
+             LEFT JOIN versions lv ON lv.id = p.latest_version
+             ORDER BY m.last DESC, p.url LIMIT ?1"
+        );
+        self.q(|c| {
+            let mut st = c.prepare(&sql)?;
+            let rows = st.query_map([limit], |r| {
+                Ok(SearchPage {
+                    page_id: r.get(0)?,
+                    url: r.get(1)?,
+                    site: r.get(2)?,
+                    state: r.get(3)?,
+                    title: r.get(4)?,
+                    first_seen: r.get(5)?,
+                    last_seen: r.get(6)?,
+                    versions: r.get::<_, i64>(7)?.max(0) as u64,
+                    in_latest: r.get(8)?,
+                    gone_since: r.get(9)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+}
+
+// ---- serve queries (h7): row types
+
+/// A site on the web UI's front page.
+#[derive(Debug, Clone)]
+pub struct SiteOverview {
+    pub id: i64,
+    pub name: String,
+    pub baseline_at: Option<i64>,
+    pub pages: u64,
+    pub documents: u64,
+    /// (state, pages in it), by state name.
+    pub states: Vec<(String, u64)>,
+    pub last_run: Option<SiteRunBrief>,
+}
+
+/// A site's outcome in its latest run.
+#[derive(Debug, Clone)]
+pub struct SiteRunBrief {
+    pub run_id: i64,
+    pub outcome: String,
+    pub pages: u64,
+    pub fetched: u64,
+    pub failed: u64,
+    pub changes: u64,
+    pub error: Option<String>,
+    pub finished_at: i64,
+}
+
+/// A run of any command.
+#[derive(Debug, Clone)]
+pub struct RunBrief {
+    pub id: i64,
+    pub command: String,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    pub summary: Option<String>,
+}
+
+/// A page in a site's page list.
+#[derive(Debug, Clone)]
+pub struct PageListItem {
+    pub id: i64,
+    pub url: String,
+    pub state: String,
+    pub state_since: Option<i64>,
+    pub is_document: bool,
+    pub title: Option<String>,
+    pub last_seen: Option<i64>,
+}
+
+/// Which changes the web UI lists (newest first).
+#[derive(Debug, Clone, Default)]
+pub struct ServeChangeQuery {
+    pub before_id: Option<i64>,
+    pub since_ms: Option<i64>,
+    pub site: Option<String>,
+    pub page_id: Option<i64>,
+    pub kind: Option<ChangeKind>,
+    /// Exactly this significance (not "at least").
+    pub significance: Option<Significance>,
+    pub limit: u32,
+}
+
+/// A version without its text, for timelines.
+#[derive(Debug, Clone)]
+pub struct VersionBrief {
+    pub id: i64,
+    pub text_id: Option<i64>,
+    pub title: String,
+    pub content_type: Option<String>,
+    pub size: u64,
+    /// Hex SHA-256 of the body.
+    pub sha256: String,
+    pub first_seen: i64,
+    pub last_seen: i64,
+    pub seen_count: u64,
+}
+
+/// A page where a searched text was found.
+#[derive(Debug, Clone)]
+pub struct SearchPage {
+    pub page_id: i64,
+    pub url: String,
+    pub site: String,
+    pub state: String,
+    pub title: Option<String>,
+    /// First and last time a version with the text was seen.
+    pub first_seen: i64,
+    pub last_seen: i64,
+    /// How many versions had it.
+    pub versions: u64,
+    /// The page's latest version still has it.
+    pub in_latest: bool,
+    /// When the first version without it (after the last with it) was seen.
+    pub gone_since: Option<i64>,
 }
 
 /// A digest that went out (or was written).
