@@ -170,8 +170,9 @@ pub async fn crawl(
             return Err(CrawlError::UnknownSite(name.to_string()));
         }
     }
-    let fetcher =
-        Arc::new(Fetcher::new(fetch_settings(config)).map_err(|e| CrawlError::Client(e.to_string()))?);
+    let fetcher = Arc::new(
+        Fetcher::new(fetch_settings(config)).map_err(|e| CrawlError::Client(e.to_string()))?,
+    );
     let mut robots = RobotsCache::new(config.crawl.respect_robots, config.crawl.user_agent.clone());
     let mut sites = Vec::new();
     for site in &config.sites {
@@ -179,9 +180,17 @@ pub async fn crawl(
             continue;
         }
         progress.site_started(&site.name);
-        let report = SiteCrawl::new(config, site, store, run_id, fetcher.clone(), &mut robots, progress)?
-            .run()
-            .await?;
+        let report = SiteCrawl::new(
+            config,
+            site,
+            store,
+            run_id,
+            fetcher.clone(),
+            &mut robots,
+            progress,
+        )?
+        .run()
+        .await?;
         tracing::info!(target: "quietwatch::summary", "{}", report.summary());
         progress.site_finished(&report);
         sites.push(report);
@@ -423,21 +432,20 @@ impl<'a> SiteCrawl<'a> {
         self.drain().await?;
 
         // 3. Confirm every 404/410 of a page that was live, with a second fetch.
-        let to_confirm: Vec<(i64, Url)> = self
-            .observations
-            .iter()
-            .filter(|(id, o)| {
-                matches!(o, Observation::Gone { .. })
-                    && self
-                        .known
-                        .get(id)
-                        .is_some_and(|p| p.state != PageState::Removed && p.state != PageState::New)
-            })
-            .filter_map(|(id, _)| {
-                let p = self.known.get(id)?;
-                Url::parse(&p.url).ok().map(|u| (*id, u))
-            })
-            .collect();
+        let to_confirm: Vec<(i64, Url)> =
+            self.observations
+                .iter()
+                .filter(|(id, o)| {
+                    matches!(o, Observation::Gone { .. })
+                        && self.known.get(id).is_some_and(|p| {
+                            p.state != PageState::Removed && p.state != PageState::New
+                        })
+                })
+                .filter_map(|(id, _)| {
+                    let p = self.known.get(id)?;
+                    Url::parse(&p.url).ok().map(|u| (*id, u))
+                })
+                .collect();
         for (id, url) in to_confirm {
             self.queue.push_back(Task {
                 url,
@@ -478,12 +486,7 @@ impl<'a> SiteCrawl<'a> {
         let pages = self.store.pages_of_site(self.site_row.id)?;
         self.report.pages = pages
             .iter()
-            .filter(|p| {
-                matches!(
-                    self.observations.get(&p.id),
-                    Some(Observation::Live { .. })
-                )
-            })
+            .filter(|p| matches!(self.observations.get(&p.id), Some(Observation::Live { .. })))
             .count() as u64;
         let linked = self.linked_pages(&pages)?;
         let input = SiteObservations {
@@ -686,9 +689,21 @@ impl<'a> SiteCrawl<'a> {
                 let page_id = match task.page_id {
                     Some(id) => id,
                     None => {
+                        // A new page is filed under the form the site declares canonical when
+                        // that is only a trailing-slash or query variant of where we are (a
+                        // site-wide wrong canonical must not fold pages together).
+                        let page_url = extracted
+                            .as_ref()
+                            .and_then(|ex| ex.canonical.as_ref())
+                            .map(urlnorm::canonicalize)
+                            .filter(|c| is_variant(c, &final_url) && self.scope.allows(c))
+                            .unwrap_or_else(|| final_url.clone());
+                        if page_url != final_url {
+                            self.scheduled.insert(page_url.to_string());
+                        }
                         let page = self.store.ensure_page(
                             self.site_row.id,
-                            final_url.as_str(),
+                            page_url.as_str(),
                             task.depth,
                             urlnorm::is_document(&final_url),
                         )?;
@@ -701,12 +716,16 @@ impl<'a> SiteCrawl<'a> {
                         page.id
                     }
                 };
-                if task.page_id.is_none() && redirected && final_url != task.url {
-                    // /x → /x/: one page, under the form the site redirects to; the other is
-                    // an alias.
-                    self.store
-                        .add_alias(self.site_row.id, task.url.as_str(), page_id)?;
-                    self.index.insert(task.url.to_string(), page_id);
+                if task.page_id.is_none() {
+                    // /x → /x/ (or a declared canonical): one page; the other forms are
+                    // aliases.
+                    for form in [&task.url, &final_url] {
+                        if self.index.get(form.as_str()) != Some(&page_id) {
+                            self.store
+                                .add_alias(self.site_row.id, form.as_str(), page_id)?;
+                            self.index.insert(form.to_string(), page_id);
+                        }
+                    }
                 }
                 rec.page_id = Some(page_id);
                 rec.body = Some(response.body.clone());
@@ -723,7 +742,8 @@ impl<'a> SiteCrawl<'a> {
                     },
                 );
                 if let Some(ex) = &extracted {
-                    self.links.insert(page_id, ex.links.iter().map(|u| u.to_string()).collect());
+                    self.links
+                        .insert(page_id, ex.links.iter().map(|u| u.to_string()).collect());
                     self.follow(ex, task.depth).await?;
                 }
             }
@@ -748,7 +768,8 @@ impl<'a> SiteCrawl<'a> {
                         // Watch the target too when it is in scope.
                         if self.redirect_targets < MAX_REDIRECT_TARGETS {
                             self.redirect_targets += 1;
-                            self.enqueue(final_url.clone(), task.depth, None, false).await?;
+                            self.enqueue(final_url.clone(), task.depth, None, false)
+                                .await?;
                         }
                     }
                     None => {
@@ -762,7 +783,8 @@ impl<'a> SiteCrawl<'a> {
                                 .add_alias(self.site_row.id, task.url.as_str(), target)?;
                             self.index.insert(task.url.to_string(), target);
                         } else {
-                            self.enqueue(final_url.clone(), task.depth, None, false).await?;
+                            self.enqueue(final_url.clone(), task.depth, None, false)
+                                .await?;
                             // Remember the alias once the target is a page.
                             self.pending_aliases
                                 .push((task.url.to_string(), final_url.to_string()));
@@ -785,7 +807,11 @@ impl<'a> SiteCrawl<'a> {
                             status,
                             first_status: first_status.unwrap_or(status),
                             confirmed,
-                            redirect_to: if redirected { Some(final_url.to_string()) } else { None },
+                            redirect_to: if redirected {
+                                Some(final_url.to_string())
+                            } else {
+                                None
+                            },
                         },
                     );
                 } else {
@@ -905,6 +931,10 @@ impl<'a> SiteCrawl<'a> {
                 Ok(r) if r.status == 200 => match crate::sitemap::parse(&r.body, &r.url) {
                     Ok(map) => {
                         rec.body = Some(r.body.clone());
+                        if map.truncated || r.truncated {
+                            // A cut-off list proves nothing about what it leaves out.
+                            self.sitemap_complete = false;
+                        }
                         files.extend(map.sitemaps.into_iter().map(|u| (u, false)));
                         listed_urls.extend(map.urls);
                     }
@@ -942,7 +972,10 @@ impl<'a> SiteCrawl<'a> {
 
     /// Fetches a path that cannot exist on each start host; a 200 there is the site's
     /// not-found page, which soft-removed pages will resemble.
-    async fn probe_not_found(&mut self, starts: &[Url]) -> Result<Option<NotFoundPrint>, CrawlError> {
+    async fn probe_not_found(
+        &mut self,
+        starts: &[Url],
+    ) -> Result<Option<NotFoundPrint>, CrawlError> {
         let Some(start) = starts.first() else {
             return Ok(None);
         };
@@ -1058,6 +1091,16 @@ async fn run_task(fetcher: Arc<Fetcher>, extractor: Arc<Extractor>, task: Task) 
         outcome,
         extracted,
     }
+}
+
+/// Whether two URLs differ only by a trailing slash or their query.
+fn is_variant(a: &Url, b: &Url) -> bool {
+    let strip = |u: &Url| {
+        let mut u = u.clone();
+        u.set_query(None);
+        u.as_str().trim_end_matches('/').to_string()
+    };
+    a.origin() == b.origin() && strip(a) == strip(b)
 }
 
 fn is_html(r: &Response) -> bool {

@@ -112,6 +112,18 @@ pub fn detect(store: &Store, input: &SiteObservations) -> Result<DetectOutcome, 
         input.linked.as_ref()
     };
     let by_id: HashMap<i64, &PageRow> = input.pages.iter().map(|p| (p.id, p)).collect();
+    // Redirect targets are looked up now, not when the redirect was fetched: the target may
+    // have become a page later in the same run (found by a link or a sitemap).
+    let by_url: HashMap<&str, i64> = input.pages.iter().map(|p| (p.url.as_str(), p.id)).collect();
+    let page_at = |url: &str| -> Option<i64> {
+        by_url.get(url).copied().or_else(|| {
+            let twin = match url.strip_suffix('/') {
+                Some(t) => t.to_string(),
+                None => format!("{url}/"),
+            };
+            by_url.get(twin.as_str()).copied()
+        })
+    };
     // Pages that a moved page's history absorbed this run: never also `added`.
     let mut absorbed: HashSet<i64> = HashSet::new();
     let mut versions = VersionCache::new(store);
@@ -249,7 +261,10 @@ pub fn detect(store: &Store, input: &SiteObservations) -> Result<DetectOutcome, 
                         _ => None,
                     };
                     let same = similarity.is_some_and(|s| s >= MOVED_SIMILARITY);
-                    let target_row = target_page.and_then(|t| by_id.get(&t).copied());
+                    let target_row = target_page
+                        .or_else(|| page_at(target))
+                        .filter(|t| *t != page.id)
+                        .and_then(|t| by_id.get(&t).copied());
                     let absorbable = target_row.is_some_and(|t| t.state == PageState::New);
                     let twin = is_twin(&page.url, target);
                     if same && absorbable {
@@ -332,9 +347,9 @@ pub fn detect(store: &Store, input: &SiteObservations) -> Result<DetectOutcome, 
             Observation::Live { first_status } => {
                 update.fail_streak = 0;
                 let latest = versions.get(page.latest_version)?;
-                let soft = latest
-                    .as_ref()
-                    .is_some_and(|v| !page.is_document && looks_not_found(v, input.not_found.as_ref()));
+                let soft = latest.as_ref().is_some_and(|v| {
+                    !page.is_document && looks_not_found(v, input.not_found.as_ref())
+                });
                 match page.state {
                     PageState::New => {
                         if soft {
@@ -345,7 +360,8 @@ pub fn detect(store: &Store, input: &SiteObservations) -> Result<DetectOutcome, 
                             if baseline {
                                 None
                             } else {
-                                let title = latest.as_ref().map(|v| v.title.clone()).unwrap_or_default();
+                                let title =
+                                    latest.as_ref().map(|v| v.title.clone()).unwrap_or_default();
                                 let mut c = record(
                                     page,
                                     ChangeKind::Added,
@@ -378,15 +394,20 @@ pub fn detect(store: &Store, input: &SiteObservations) -> Result<DetectOutcome, 
                             let was = page.state;
                             update.state = PageState::Live;
                             update.redirect_to = None;
-                            let title = latest.as_ref().map(|v| v.title.clone()).unwrap_or_default();
-                            let mut summary = format!("live again (was {})", was.as_str().replace('_', " "));
+                            let title =
+                                latest.as_ref().map(|v| v.title.clone()).unwrap_or_default();
+                            let mut summary =
+                                format!("live again (was {})", was.as_str().replace('_', " "));
                             let old = versions.get(page.reported_version)?;
                             let mut c_detail = None;
                             if let (Some(o), Some(n)) = (&old, &latest) {
                                 if o.id != n.id && !page.is_document {
                                     let cmp = compare(&page_text(o), &page_text(n));
                                     if cmp.changed {
-                                        summary.push_str(&format!("; content changed: {}", cmp.summary));
+                                        summary.push_str(&format!(
+                                            "; content changed: {}",
+                                            cmp.summary
+                                        ));
                                         c_detail = Some(cmp);
                                     }
                                 }
@@ -474,7 +495,12 @@ pub fn detect(store: &Store, input: &SiteObservations) -> Result<DetectOutcome, 
 }
 
 /// A `changed` record, or none when only noise differed.
-fn changed_record(page: &PageRow, old: &VersionRow, new: &VersionRow, status: u16) -> Option<NewChange> {
+fn changed_record(
+    page: &PageRow,
+    old: &VersionRow,
+    new: &VersionRow,
+    status: u16,
+) -> Option<NewChange> {
     if page.is_document {
         if old.body_sha256 == new.body_sha256 {
             return None;

@@ -6,7 +6,10 @@
 //! the archive. The binary in `src/main.rs` only parses arguments and prints.
 
 pub mod charset;
+pub mod compare;
 pub mod config;
+pub mod crawl;
+pub mod detect;
 pub mod diff;
 pub mod extract;
 pub mod fetch;

@@ -1,0 +1,88 @@
+//! Shared by the integration tests: a fixture site on loopback, its config in a temporary
+//! directory, a real SQLite store, and crawl runs against them.
+#![allow(dead_code)]
+
+use quietwatch::config::Config;
+use quietwatch::crawl::{self, NoProgress, RunReport};
+use quietwatch::fixture::{FixtureServer, FixtureSite};
+use quietwatch::model::Change;
+use quietwatch::store::{ChangeFilter, Store};
+use std::path::{Path, PathBuf};
+
+pub struct Harness {
+    pub server: FixtureServer,
+    pub dir: tempfile::TempDir,
+    pub config: Config,
+    pub config_path: PathBuf,
+}
+
+impl Harness {
+    /// Starts `site`, writes its `quietwatch.toml` (hosts filled in, `extra` appended to the
+    /// `[crawl]`-level text by replacement pairs) into a temporary directory and loads it.
+    pub async fn start(site: FixtureSite, replace: &[(&str, &str)]) -> Harness {
+        let template = String::from_utf8(site.read("quietwatch.toml").expect("config template"))
+            .expect("utf-8 config");
+        let server = FixtureServer::start(site).await.expect("fixture server");
+        let mut text = server.expand_hosts(&template);
+        for (from, to) in replace {
+            assert!(text.contains(from), "config template has no {from:?}");
+            text = text.replace(from, to);
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config_path = dir.path().join("quietwatch.toml");
+        std::fs::write(&config_path, text).expect("write config");
+        let config = Config::load(&config_path).expect("config loads");
+        Harness {
+            server,
+            dir,
+            config,
+            config_path,
+        }
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.config.storage.db.clone()
+    }
+
+    pub fn store(&self) -> Store {
+        Store::open(&self.db()).expect("store")
+    }
+
+    /// One crawl run over every site, as `quietwatch crawl` does it.
+    pub async fn crawl(&self) -> RunReport {
+        let mut store = self.store();
+        let run = store.begin_run("crawl").expect("run");
+        let report = crawl::crawl(&self.config, &mut store, run, None, &NoProgress)
+            .await
+            .expect("crawl");
+        store
+            .finish_run(run, &report.summary_line())
+            .expect("finish");
+        report
+    }
+
+    /// Changes filed by one run.
+    pub fn changes_of_run(&self, report: &RunReport) -> Vec<Change> {
+        let store = self.store();
+        let all = store.changes(&ChangeFilter::default()).expect("changes");
+        let ids: std::collections::HashSet<i64> = store
+            .conn()
+            .prepare("SELECT id FROM changes WHERE run_id = ?1")
+            .and_then(|mut st| {
+                st.query_map([report.run_id], |r| r.get(0))
+                    .and_then(|rows| rows.collect())
+            })
+            .expect("ids");
+        all.into_iter().filter(|c| ids.contains(&c.id)).collect()
+    }
+
+    /// A fixture URL: `host` plus `path`.
+    pub fn url(&self, host: &str, path: &str) -> String {
+        let base = self.server.base_url(host);
+        base.join(path).expect("join").to_string()
+    }
+}
+
+pub fn path_of(p: &Path) -> String {
+    p.display().to_string()
+}
