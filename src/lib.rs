@@ -8,11 +8,13 @@
 pub mod charset;
 pub mod config;
 pub mod diff;
+pub mod digest;
 pub mod extract;
 pub mod fetch;
 pub mod figures;
 pub mod fixture;
 pub mod lock;
+pub mod mail;
 pub mod model;
 pub mod ratelimit;
 pub mod robots;
