@@ -123,8 +123,8 @@ pub fn build_message(
         builder = builder.to(parse_mailbox("to", to)?);
     }
     if settings.to.is_empty() {
-        let envelope = Envelope::new(Some(from.email.clone()), vec![from.email])
-            .map_err(|e| MailError::Build(e.into()))?;
+        let envelope =
+            Envelope::new(Some(from.email.clone()), vec![from.email]).map_err(MailError::Build)?;
         builder = builder.envelope(envelope);
     }
     builder
