@@ -39,11 +39,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-/// How long one SMTP step (connect, each command) may take before the send fails. The whole
-/// exchange is bounded by [`SMTP_TOTAL_FACTOR`] times this.
-pub const SMTP_TIMEOUT: Duration = Duration::from_secs(60);
-/// The whole SMTP exchange may take at most this many step timeouts.
-pub const SMTP_TOTAL_FACTOR: u32 = 5;
+/// How long the whole SMTP exchange (connect, greeting, commands, upload, the server's
+/// answer) may take before the send counts as failed. lettre's own async timeout only covers
+/// the connect, so a server that stops answering mid-exchange would otherwise hang a cron run
+/// forever. Two minutes carry a digest of a few MB over a slow link.
+pub const SMTP_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long closing the connection after the exchange may take.
+const SMTP_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 /// The sender used for the `.eml` copy when `[digest] from` is not set (no `[smtp]`).
 pub const DEFAULT_FROM: &str = "quietwatch <quietwatch@localhost>";
 
@@ -74,7 +76,9 @@ pub enum MailError {
         #[source]
         source: lettre::transport::smtp::Error,
     },
-    #[error("SMTP server {host}:{port}: no complete exchange within {secs} s")]
+    #[error(
+        "SMTP server {host}:{port}: no complete exchange within {secs} s (not known to be sent)"
+    )]
     Timeout { host: String, port: u16, secs: u64 },
     #[error("digest copy {path}: {source}")]
     Io {
@@ -231,8 +235,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), MailError> {
 /// Sends a message over SMTP: `starttls` upgrades a plain connection (port 587), `tls`
 /// connects over TLS (port 465), `none` sends in clear (a local relay or a test server).
 /// Credentials come from the environment variable named by `password_env`, never from the
-/// file. `timeout` bounds each SMTP step; the whole exchange is bounded by
-/// [`SMTP_TOTAL_FACTOR`] × `timeout`.
+/// file. `timeout` bounds the whole exchange (see [`SMTP_TIMEOUT`]).
 pub async fn send(msg: &Message, smtp: &SmtpSettings, timeout: Duration) -> Result<(), MailError> {
     send_raw(msg.envelope(), &msg.formatted(), smtp, timeout).await
 }
@@ -262,11 +265,10 @@ async fn send_raw(
         builder = builder.credentials(creds);
     }
     let transport = builder.build();
-    let total = timeout.saturating_mul(SMTP_TOTAL_FACTOR);
     tracing::debug!(host = %smtp.host, port = smtp.port, "sending digest");
-    let result = tokio::time::timeout(total, transport.send_raw(envelope, bytes)).await;
+    let result = tokio::time::timeout(timeout, transport.send_raw(envelope, bytes)).await;
     // Close the pooled connection politely; bounded, and its outcome does not matter.
-    let _ = tokio::time::timeout(timeout, transport.shutdown()).await;
+    let _ = tokio::time::timeout(SMTP_CLOSE_TIMEOUT, transport.shutdown()).await;
     match result {
         Ok(Ok(response)) => {
             tracing::info!(host = %smtp.host, code = %response.code(), "SMTP server accepted the digest");
@@ -276,7 +278,7 @@ async fn send_raw(
         Err(_) => Err(MailError::Timeout {
             host: smtp.host.clone(),
             port: smtp.port,
-            secs: total.as_secs(),
+            secs: timeout.as_secs(),
         }),
     }
 }
@@ -314,6 +316,18 @@ pub async fn deliver(
     settings: &DigestSettings,
     smtp: Option<&SmtpSettings>,
     now: DateTime<Utc>,
+) -> Result<Option<Delivery>, MailError> {
+    deliver_with_timeout(store, digest, settings, smtp, now, SMTP_TIMEOUT).await
+}
+
+/// [`deliver`] with a chosen bound on the SMTP exchange (tests, impatient callers).
+pub async fn deliver_with_timeout(
+    store: &mut Store,
+    digest: &Digest,
+    settings: &DigestSettings,
+    smtp: Option<&SmtpSettings>,
+    now: DateTime<Utc>,
+    timeout: Duration,
 ) -> Result<Option<Delivery>, MailError> {
     if digest.is_empty && !settings.send_empty {
         if !digest.change_ids.is_empty() || !digest.site_notes.is_empty() {
@@ -353,7 +367,7 @@ pub async fn deliver(
 
     let mut sent_at = None;
     if let Some(smtp) = smtp {
-        if let Err(e) = send_raw(msg.envelope(), &bytes, smtp, SMTP_TIMEOUT).await {
+        if let Err(e) = send_raw(msg.envelope(), &bytes, smtp, timeout).await {
             tracing::error!(error = %e, "digest not sent; its changes stay pending for the next run");
             return Err(e);
         }
