@@ -327,12 +327,11 @@ fn build_view(input: &DigestInput, settings: &DigestSettings, now: DateTime<Utc>
     let more = ranked.len().saturating_sub(MAX_ITEMS);
     ranked.truncate(MAX_ITEMS);
 
-    let mut kind_counts: Vec<(ChangeKind, usize)> = ChangeKind::ALL
+    let kind_counts: Vec<(ChangeKind, usize)> = ChangeKind::ALL
         .iter()
         .map(|k| (*k, input.changes.iter().filter(|c| c.kind == *k).count()))
         .filter(|(_, n)| *n > 0)
         .collect();
-    kind_counts.shrink_to_fit();
 
     // Sites with a major change come first, otherwise in first-appearance order.
     let has_major = |site: &str| {
