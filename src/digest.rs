@@ -30,45 +30,8 @@ use chrono::{DateTime, Utc};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
 
-pub use settings::{DigestSettings, SmtpSecurity, SmtpSettings};
-
 /// The `[digest]` and `[smtp]` settings this module and [`crate::mail`] need.
-// TODO(lead): replace with crate::config
-pub mod settings {
-    use crate::model::Significance;
-    use std::path::PathBuf;
-
-    /// `[digest]` (SPEC.md).
-    #[derive(Debug, Clone)]
-    pub struct DigestSettings {
-        pub to: Vec<String>,
-        pub from: Option<String>,
-        pub subject_prefix: String,
-        pub min_significance: Significance,
-        pub out_dir: PathBuf,
-        pub send_empty: bool,
-        pub archive_url: Option<String>,
-    }
-
-    /// `[smtp] security`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum SmtpSecurity {
-        StartTls,
-        Tls,
-        None,
-    }
-
-    /// `[smtp]` (SPEC.md). The password is never in the file, only the name of the
-    /// environment variable holding it.
-    #[derive(Debug, Clone)]
-    pub struct SmtpSettings {
-        pub host: String,
-        pub port: u16,
-        pub security: SmtpSecurity,
-        pub username: Option<String>,
-        pub password_env: Option<String>,
-    }
-}
+pub use crate::config::{DigestSettings, SmtpSecurity, SmtpSettings};
 
 /// Items listed in full; the rest of a huge digest is counted ("and N more").
 pub const MAX_ITEMS: usize = 500;
