@@ -127,8 +127,9 @@ pub struct VersionAt {
     pub version: VersionRow,
     /// The first fetch that stored these bytes (its time and status are the evidence).
     pub fetch: Option<FetchRow>,
-    /// The last check at or before the moment asked about, when it did *not* serve this
-    /// version (a 404, a redirect, a failure): the page was no longer showing it then.
+    /// The last definite answer at or before the moment asked about, when it did *not* serve
+    /// this version (a 404, a redirect, another body): the page was no longer showing it
+    /// then. Timeouts, 5xx and 429 answers are passed over: they say nothing about content.
     pub later_check: Option<FetchRow>,
 }
 
@@ -141,7 +142,8 @@ pub struct SearchHit {
     pub first_seen: i64,
     /// Latest `last_seen` among them: the last time the text was seen on the page.
     pub last_seen: i64,
-    /// The page's latest version contains the text and the page is live.
+    /// The page's latest version contains the text and the page is live (state `live`, or
+    /// `moved` — its content lives on at the new URL — or `new`, not yet judged).
     pub present_now: bool,
     /// Versions of the page containing the text, oldest first.
     pub version_ids: Vec<i64>,
@@ -676,9 +678,15 @@ fn build_version_at(
         .find(|f| f.version_id == Some(version_id) && f.body_id == Some(version.body_id))
         .cloned();
     let limit = at_ms.unwrap_or(i64::MAX);
+    // Only a definite answer says what the page served: a timeout, a 5xx or a 429 says
+    // nothing about it (SPEC: such failures are never a removal), so they are passed over.
     let last_check = fetches
         .iter()
-        .filter(|f| f.fetched_at <= limit && (f.purpose == "page" || f.purpose == "confirm"))
+        .filter(|f| {
+            f.fetched_at <= limit
+                && (f.purpose == "page" || f.purpose == "confirm")
+                && matches!(f.status, Some(s) if s < 500 && s != 429)
+        })
         .max_by_key(|f| (f.fetched_at, f.id));
     let later_check = last_check
         .filter(|f| f.fetched_at >= version.first_seen && served_version(f) != Some(version_id))
@@ -723,16 +731,21 @@ pub fn render_show_header(v: &VersionAt) -> String {
         format_ms(ver.last_seen),
     );
     if let Some(f) = &v.later_check {
-        let when = match v.asked_at {
-            Some(t) => format!("at {}", format_ms(t)),
-            None => "now".to_string(),
+        let _ = match v.asked_at {
+            Some(t) => write!(
+                out,
+                "\n# note: by {} the page no longer served this version: the last check before then ({}) got {}",
+                format_ms(t),
+                format_ms(f.fetched_at),
+                status_text(f)
+            ),
+            None => write!(
+                out,
+                "\n# note: the page no longer serves this version: the latest check ({}) got {}",
+                format_ms(f.fetched_at),
+                status_text(f)
+            ),
         };
-        let _ = write!(
-            out,
-            "\n# note: {when} the page was no longer serving this version: the last check before then ({}) got {}",
-            format_ms(f.fetched_at),
-            status_text(f)
-        );
     }
     out
 }

@@ -320,6 +320,11 @@ fn version_at_between_runs_returns_the_version_live_then() {
     let v = history::version_at(&p.store, URL, mid(4, 5)).unwrap();
     assert_eq!(v.version.id, p.v_b2);
 
+    // After the timeout, before the 404: a failure says nothing about content.
+    let v = history::version_at(&p.store, URL, mid(6, 7)).unwrap();
+    assert_eq!(v.version.id, p.v_b3);
+    assert!(v.later_check.is_none(), "{:?}", v.later_check);
+
     // Before the first fetch: an error that says when the first version was.
     let e = history::version_at(&p.store, URL, Some(p.t[0] - 1)).unwrap_err();
     assert!(matches!(e, HistoryError::NoVersionYet { .. }), "{e}");
@@ -334,7 +339,7 @@ fn version_at_between_runs_returns_the_version_live_then() {
     assert_eq!(v.version.id, p.v_b3);
     assert_eq!(v.later_check.as_ref().and_then(|f| f.status), Some(404));
     let header = history::render_show_header(&v);
-    assert!(header.contains("no longer serving"), "{header}");
+    assert!(header.contains("no longer serves this version"), "{header}");
     assert!(header.contains("HTTP 404"), "{header}");
 
     // Through an alias and a trailing-slash twin, and a fragment.
