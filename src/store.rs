@@ -1017,6 +1017,12 @@ impl Store {
         let tx = self.conn.transaction().map_err(|e| sqlite(&path, e))?;
         let ids = (|| -> rusqlite::Result<Vec<i64>> {
             for m in merges {
+                // Fetches made under the old address keep it: history and WARC must show
+                // what was asked for then, not the page's new URL.
+                tx.execute(
+                    "UPDATE fetches SET url = ?2 WHERE page_id = ?1 AND url IS NULL",
+                    params![m.into, m.old_url],
+                )?;
                 if let Some(from) = m.from {
                     tx.execute(
                         "UPDATE versions SET page_id = ?1 WHERE page_id = ?2",
