@@ -9,6 +9,7 @@ pub mod charset;
 pub mod compare;
 pub mod config;
 pub mod crawl;
+pub mod demo;
 pub mod detect;
 pub mod diff;
 pub mod digest;

@@ -448,6 +448,8 @@ pub struct ChangeFilter {
     pub until_ms: Option<i64>,
     pub site: Option<String>,
     pub page_id: Option<i64>,
+    /// Only the changes filed by this run.
+    pub run_id: Option<i64>,
     pub kind: Option<ChangeKind>,
     pub min_significance: Option<Significance>,
     /// Only changes no digest has carried yet.
@@ -1150,6 +1152,10 @@ impl Store {
         if let Some(page) = f.page_id {
             args.push(Box::new(page));
             sql.push_str(&format!(" AND c.page_id = ?{}", args.len()));
+        }
+        if let Some(run) = f.run_id {
+            args.push(Box::new(run));
+            sql.push_str(&format!(" AND c.run_id = ?{}", args.len()));
         }
         if let Some(kind) = f.kind {
             args.push(Box::new(kind.as_str()));

@@ -63,17 +63,12 @@ impl Harness {
 
     /// Changes filed by one run.
     pub fn changes_of_run(&self, report: &RunReport) -> Vec<Change> {
-        let store = self.store();
-        let all = store.changes(&ChangeFilter::default()).expect("changes");
-        let ids: std::collections::HashSet<i64> = store
-            .conn()
-            .prepare("SELECT id FROM changes WHERE run_id = ?1")
-            .and_then(|mut st| {
-                st.query_map([report.run_id], |r| r.get(0))
-                    .and_then(|rows| rows.collect())
+        self.store()
+            .changes(&ChangeFilter {
+                run_id: Some(report.run_id),
+                ..Default::default()
             })
-            .expect("ids");
-        all.into_iter().filter(|c| ids.contains(&c.id)).collect()
+            .expect("changes")
     }
 
     /// A fixture URL: `host` plus `path`.

@@ -1,0 +1,162 @@
+//! `quietwatch demo`: the whole product in one command, with no network.
+//!
+//! It serves the bundled two-version fixture site (modelled on the GCA agreements pages and
+//! NHS England's procurement guidance, see `fixtures/sites/demo/EXPECTED.md`) on loopback,
+//! records a baseline, switches the site to its second version — a deleted market-engagement
+//! page, a redirected agreement, a host rename, a rewritten "£25bn" figure, a typo fix and
+//! the noise that must not count — runs again, and writes the digest to a directory it
+//! names. The same code path as `run` (crawl, detect, digest) does the work: the demo is a
+//! real run against a real server, not a canned output.
+
+use crate::config::Config;
+use crate::crawl::{self, NoProgress, RunReport};
+use crate::fixture::{demo_site, FixtureServer};
+use crate::model::Change;
+use crate::store::{ChangeFilter, Store};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("demo fixture: {0}")]
+    Fixture(#[from] crate::fixture::FixtureError),
+    #[error("demo config: {0}")]
+    Config(#[from] crate::config::ConfigError),
+    #[error("demo directory {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Crawl(#[from] crate::crawl::CrawlError),
+    #[error(transparent)]
+    Digest(#[from] crate::digest::DigestError),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailError),
+}
+
+/// What the demo did, for the CLI to print.
+#[derive(Debug)]
+pub struct DemoReport {
+    pub dir: PathBuf,
+    pub config: PathBuf,
+    pub db: PathBuf,
+    pub baseline: RunReport,
+    pub second: RunReport,
+    pub changes: Vec<Change>,
+    /// The second run's digest (.eml, .html), when one was written.
+    pub digest: Option<(PathBuf, PathBuf)>,
+    pub subject: String,
+}
+
+impl DemoReport {
+    /// A readable account of the demo, with where to look next.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "quietwatch demo: the bundled fixture site on loopback, two versions\n"
+        );
+        let _ = writeln!(s, "run 1 (version 1): {}", self.baseline.summary_line());
+        let _ = writeln!(s, "run 2 (version 2): {}\n", self.second.summary_line());
+        let _ = writeln!(s, "changes found in run 2:");
+        for c in &self.changes {
+            let _ = writeln!(
+                s,
+                "  {:<12} {:<5}  {}\n               {}",
+                c.kind.label(),
+                c.significance,
+                c.url,
+                c.summary
+            );
+        }
+        let _ = writeln!(s);
+        if let Some((eml, html)) = &self.digest {
+            let _ = writeln!(s, "digest: {}", self.subject);
+            let _ = writeln!(s, "  {}", html.display());
+            let _ = writeln!(s, "  {}", eml.display());
+        }
+        let _ = writeln!(s, "\narchive: {}", self.db.display());
+        let _ = writeln!(
+            s,
+            "try:     quietwatch --config {} changes\n         quietwatch --config {} serve",
+            self.config.display(),
+            self.config.display()
+        );
+        s
+    }
+}
+
+/// Runs the demo in `dir` (created if needed) or a new directory under the system's temp
+/// directory, which is kept so the digest and archive can be looked at afterwards.
+pub async fn run_demo(dir: Option<&Path>) -> Result<DemoReport, DemoError> {
+    let dir = match dir {
+        Some(d) => d.to_path_buf(),
+        None => std::env::temp_dir().join(format!(
+            "quietwatch-demo-{}",
+            chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
+        )),
+    };
+    std::fs::create_dir_all(&dir).map_err(|source| DemoError::Io {
+        path: dir.clone(),
+        source,
+    })?;
+    let site = demo_site();
+    let template = String::from_utf8_lossy(&site.read("quietwatch.toml")?).into_owned();
+    let server = FixtureServer::start(site).await?;
+    let config_path = dir.join("quietwatch.toml");
+    std::fs::write(&config_path, server.expand_hosts(&template)).map_err(|source| {
+        DemoError::Io {
+            path: config_path.clone(),
+            source,
+        }
+    })?;
+    let config = Config::load(&config_path)?;
+    let db = config.storage.db.clone();
+    let _ = std::fs::remove_file(&db);
+    let mut store = Store::open(&db)?;
+
+    server.set_version(1);
+    let (baseline, _) = run_once(&config, &mut store).await?;
+    server.set_version(2);
+    let (second, delivery) = run_once(&config, &mut store).await?;
+    let changes = store.changes(&ChangeFilter {
+        run_id: Some(second.run_id),
+        ..Default::default()
+    })?;
+    server.shutdown().await;
+    let (digest, subject) = match delivery {
+        Some((eml, html, subject)) => (Some((eml, html)), subject),
+        None => (None, String::new()),
+    };
+    Ok(DemoReport {
+        dir,
+        config: config_path,
+        db,
+        baseline,
+        second,
+        changes,
+        digest,
+        subject,
+    })
+}
+
+type Written = Option<(PathBuf, PathBuf, String)>;
+
+/// One `run`: crawl, detect, digest.
+async fn run_once(config: &Config, store: &mut Store) -> Result<(RunReport, Written), DemoError> {
+    let run_id = store.begin_run("demo")?;
+    let report = crawl::crawl(config, store, run_id, None, &NoProgress).await?;
+    store.finish_run(run_id, &report.summary_line())?;
+    let input = crate::digest::collect(store, &config.digest)?;
+    let now = chrono::Utc::now();
+    let digest = crate::digest::render(&input, &config.digest, now)?;
+    let delivery = crate::mail::deliver(store, &digest, &config.digest, None, now).await?;
+    Ok((
+        report,
+        delivery.map(|d| (d.eml_path, d.html_path, digest.subject.clone())),
+    ))
+}
