@@ -251,8 +251,10 @@ impl RobotsCache {
                 }
             };
             let robots = Robots::from_fetch(&self.user_agent, fetched);
-            if let (Some(delay), Some(host)) = (robots.crawl_delay(), url.host_str()) {
-                fetcher.limiter().set_min_gap(host, delay);
+            if let Some(delay) = robots.crawl_delay() {
+                fetcher
+                    .limiter()
+                    .set_min_gap(&crate::ratelimit::host_key(url), delay);
             }
             robots
         };
@@ -405,8 +407,7 @@ impl<'a> SiteCrawl<'a> {
     }
 
     async fn run(mut self) -> Result<SiteReport, CrawlError> {
-        // 1. Start pages, then every known page, then sitemaps; links are added as pages
-        //    arrive.
+        // 1. Start pages, then every known page; links are added as pages arrive.
         let starts: Vec<Url> = self.site.start.iter().map(urlnorm::canonicalize).collect();
         for url in &starts {
             self.start_urls.push(url.to_string());
@@ -424,12 +425,14 @@ impl<'a> SiteCrawl<'a> {
             };
             self.enqueue(url, page.depth, Some(page.id), true).await?;
         }
+        // 2. The frontier, with up to `concurrency` fetches in flight; then what only the
+        //    sitemaps list (read after the links, so a page keeps the depth its links give it
+        //    and sitemap-only pages are watched without being expanded).
+        self.drain().await?;
         if self.site.sitemaps {
             self.read_sitemaps(&starts).await?;
+            self.drain().await?;
         }
-
-        // 2. The frontier, with up to `concurrency` fetches in flight.
-        self.drain().await?;
 
         // 3. Confirm every 404/410 of a page that was live, with a second fetch.
         let to_confirm: Vec<(i64, Url)> =
@@ -685,6 +688,29 @@ impl<'a> SiteCrawl<'a> {
         self.report.fetched += 1;
 
         match status {
+            200..=299 if response.truncated => {
+                // Cut off at max_body_bytes: what arrived is kept as evidence, but a partial
+                // body is not a version (comparing it would report the cut as a change).
+                self.report.failed += 1;
+                rec.page_id = task.page_id;
+                if task.page_id.is_none() {
+                    rec.url = Some(task.url.to_string());
+                }
+                rec.body = Some(response.body.clone());
+                self.store.record_fetch(&rec)?;
+                if let Some(id) = task.page_id {
+                    self.observe(
+                        id,
+                        Observation::Failed {
+                            status: Some(status),
+                            error: format!(
+                                "body larger than max_body_bytes ({} bytes)",
+                                self.config.crawl.max_body_bytes
+                            ),
+                        },
+                    );
+                }
+            }
             200..=299 if same_page => {
                 let page_id = match task.page_id {
                     Some(id) => id,
@@ -956,14 +982,16 @@ impl<'a> SiteCrawl<'a> {
             }
             self.store.record_fetch(&rec)?;
         }
-        let depth = 1;
+        // Listed pages are watched but not expanded; with max_depth 0 only the start pages
+        // are.
+        let depth = self.site.max_depth;
         for u in listed_urls {
             let u = urlnorm::canonicalize(&u);
             if !self.scope.allows(&u) {
                 continue;
             }
             self.listed_in_sitemap.insert(u.to_string());
-            if depth <= self.site.max_depth {
+            if depth > 0 {
                 self.enqueue(u, depth, None, false).await?;
             }
         }
