@@ -6,6 +6,7 @@
 //! the archive. The binary in `src/main.rs` only parses arguments and prints.
 
 pub mod charset;
+pub mod compare;
 pub mod config;
 pub mod diff;
 pub mod extract;
