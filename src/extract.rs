@@ -82,24 +82,6 @@ const COOKIE_WORDS: &[&str] = &[
     "tarteaucitron",
 ];
 
-/// Query parameters that only defeat caches or track clicks; they are dropped from link URLs
-/// so that `?v=123` → `?v=124` is not a new link.
-const CACHE_BUSTING_PARAMS: &[&str] = &[
-    "v",
-    "ver",
-    "_",
-    "cb",
-    "cachebuster",
-    "cache_bust",
-    "cachebust",
-    "nocache",
-    "ts",
-    "timestamp",
-    "fbclid",
-    "gclid",
-    "msclkid",
-];
-
 /// Why a site's extraction settings could not be compiled (reported as a config error).
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
@@ -196,7 +178,7 @@ impl Extractor {
         let canonical = meta
             .canonical
             .as_deref()
-            .and_then(|h| resolve_link(&link_base, h));
+            .and_then(|h| crate::urlnorm::resolve(&link_base, h));
 
         let mut seen = HashSet::new();
         let mut links = Vec::new();
@@ -205,7 +187,7 @@ impl Extractor {
                 tracing::debug!(page = %base, "link cap reached");
                 break;
             }
-            let Some(url) = resolve_link(&link_base, href) else {
+            let Some(url) = crate::urlnorm::resolve(&link_base, href) else {
                 continue;
             };
             if url == page || canonical.as_ref() == Some(&url) {
@@ -215,7 +197,11 @@ impl Extractor {
                 links.push(url);
             }
         }
-        let documents = links.iter().filter(|u| is_document(u)).cloned().collect();
+        let documents = links
+            .iter()
+            .filter(|u| crate::urlnorm::is_document(u))
+            .cloned()
+            .collect();
 
         let filter = Filter {
             ignored: self.ignored_nodes(&doc),
@@ -303,10 +289,7 @@ fn outermost<'a>(matches: impl Iterator<Item = ElementRef<'a>>) -> Vec<ElementRe
 
 /// The page's own URL as links are compared with it.
 fn page_identity(base: &Url) -> Url {
-    let mut page = base.clone();
-    page.set_fragment(None);
-    strip_cache_busting(&mut page);
-    page
+    crate::urlnorm::canonicalize(base)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -413,69 +396,6 @@ fn plain_text(el: ElementRef, max_chars: usize) -> String {
         }
     }
     cap_chars(&fold(&raw), max_chars)
-}
-
-// ---------------------------------------------------------------------------------------
-// Links (temporary until crate::urlnorm lands)
-// ---------------------------------------------------------------------------------------
-
-/// Resolves `href` against `base`: http(s) only, fragment and cache-busting parameters
-/// dropped.
-// TODO(lead): replace with crate::urlnorm::{resolve,is_document}
-fn resolve_link(base: &Url, href: &str) -> Option<Url> {
-    let href = href.trim_matches(|c: char| c.is_ascii_whitespace());
-    if href.is_empty() || href.len() > MAX_HREF_BYTES {
-        return None;
-    }
-    let mut url = base.join(href).ok()?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return None;
-    }
-    url.set_fragment(None);
-    strip_cache_busting(&mut url);
-    Some(url)
-}
-
-/// Drops [`CACHE_BUSTING_PARAMS`] and `utm_*` from the query, keeping the other pairs
-/// byte-for-byte (re-encoding them would turn one URL into two).
-// TODO(lead): replace with crate::urlnorm::{resolve,is_document}
-fn strip_cache_busting(url: &mut Url) {
-    let Some(query) = url.query() else {
-        return;
-    };
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|pair| {
-            let key = pair.split('=').next().unwrap_or("").to_ascii_lowercase();
-            !(pair.is_empty()
-                || CACHE_BUSTING_PARAMS.contains(&key.as_str())
-                || key.starts_with("utm_"))
-        })
-        .collect();
-    if kept.len() == query.split('&').count() {
-        return;
-    }
-    let new_query = kept.join("&");
-    if new_query.is_empty() {
-        url.set_query(None);
-    } else {
-        url.set_query(Some(&new_query));
-    }
-}
-
-/// Whether a URL names a document file kept and compared by its bytes.
-// TODO(lead): replace with crate::urlnorm::{resolve,is_document}
-fn is_document(url: &Url) -> bool {
-    const EXTENSIONS: &[&str] = &[
-        "pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "csv", "ppt", "pptx",
-    ];
-    let last = url.path().rsplit('/').next().unwrap_or("");
-    match last.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() => {
-            EXTENSIONS.iter().any(|e| ext.eq_ignore_ascii_case(e))
-        }
-        _ => false,
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -913,8 +833,8 @@ impl<'r> Lines<'r> {
             "a" => Action::Link(
                 el.value()
                     .attr("href")
-                    .and_then(|h| resolve_link(self.link_base, h))
-                    .filter(is_document)
+                    .and_then(|h| crate::urlnorm::resolve(self.link_base, h))
+                    .filter(crate::urlnorm::is_document)
                     .map(String::from),
             ),
             // Form labels, buttons and media sit inline with their neighbours.
@@ -1418,10 +1338,14 @@ mod tests {
 
     #[test]
     fn is_document_by_extension() {
-        assert!(is_document(&url("https://a.test/x/Price%20Schedule.PDF")));
-        assert!(is_document(&url("https://a.test/x.docx?download=1")));
-        assert!(!is_document(&url("https://a.test/pdf")));
-        assert!(!is_document(&url("https://a.test/.pdf")));
-        assert!(!is_document(&url("https://a.test/x.html")));
+        assert!(crate::urlnorm::is_document(&url(
+            "https://a.test/x/Price%20Schedule.PDF"
+        )));
+        assert!(crate::urlnorm::is_document(&url(
+            "https://a.test/x.docx?download=1"
+        )));
+        assert!(!crate::urlnorm::is_document(&url("https://a.test/pdf")));
+        assert!(!crate::urlnorm::is_document(&url("https://a.test/.pdf")));
+        assert!(!crate::urlnorm::is_document(&url("https://a.test/x.html")));
     }
 }

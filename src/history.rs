@@ -806,25 +806,6 @@ pub fn diff_versions(
     Ok((old, new))
 }
 
-// TODO(lead): crate::diff::render
-fn diff_render(old: &str, new: &str, _color: bool) -> String {
-    let diff = similar::TextDiff::from_lines(old, new);
-    let mut out = String::new();
-    for change in diff.iter_all_changes() {
-        let sign = match change.tag() {
-            similar::ChangeTag::Delete => '-',
-            similar::ChangeTag::Insert => '+',
-            similar::ChangeTag::Equal => ' ',
-        };
-        out.push(sign);
-        out.push_str(change.value());
-        if !change.value().ends_with('\n') {
-            out.push('\n');
-        }
-    }
-    out
-}
-
 /// The text of `diff URL`: which two versions (with their times and hashes), a title change
 /// if any, then the text diff.
 pub fn render_diff(old: &VersionAt, new: &VersionAt, color: bool) -> String {
@@ -854,7 +835,11 @@ pub fn render_diff(old: &VersionAt, new: &VersionAt, color: bool) -> String {
     if old.version.text == new.version.text {
         out.push_str("(the compared text is identical; the bodies differ)\n");
     } else {
-        out.push_str(&diff_render(&old.version.text, &new.version.text, color));
+        out.push_str(&crate::diff::render(
+            &old.version.text,
+            &new.version.text,
+            color,
+        ));
     }
     out
 }
