@@ -136,8 +136,11 @@ pub struct Extracted {
 #[derive(Debug, Clone)]
 pub struct Extractor {
     content: Option<Selector>,
+    /// `main`, `[role=main]`, `article`: the default content choices, in order.
+    defaults: Vec<Selector>,
     ignore: Vec<Selector>,
     ignore_text: Vec<Regex>,
+    cookie_words: Regex,
 }
 
 impl Extractor {
@@ -170,8 +173,26 @@ impl Extractor {
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let defaults = ["main", "[role=main]", "article"]
+            .into_iter()
+            .map(parse_selector)
+            .collect::<Result<Vec<_>, _>>()?;
+        let cookie_source = format!(
+            "(?i){}",
+            COOKIE_WORDS
+                .iter()
+                .map(|w| regex::escape(w))
+                .collect::<Vec<_>>()
+                .join("|")
+        );
+        let cookie_words = Regex::new(&cookie_source).map_err(|source| ExtractError::Pattern {
+            pattern: cookie_source.clone(),
+            source,
+        })?;
         Ok(Extractor {
             content,
+            defaults,
+            cookie_words,
             ignore,
             ignore_text,
         })
@@ -219,6 +240,7 @@ impl Extractor {
 
         let filter = Filter {
             ignored: self.ignored_nodes(&doc),
+            cookie_words: &self.cookie_words,
         };
         let roots = self.content_roots(&doc, &filter);
         let mut lines = Lines::new(&self.ignore_text, &link_base);
@@ -260,12 +282,10 @@ impl Extractor {
             }
             tracing::debug!("content selector matched nothing; using the default choice");
         }
-        for name in ["main", "[role=main]", "article"] {
-            if let Ok(sel) = Selector::parse(name) {
-                let roots = outermost(doc.select(&sel));
-                if !roots.is_empty() {
-                    return roots;
-                }
+        for sel in &self.defaults {
+            let roots = outermost(doc.select(sel));
+            if !roots.is_empty() {
+                return roots;
             }
         }
         let body = doc
@@ -278,6 +298,12 @@ impl Extractor {
             None => vec![doc.root_element()],
         }
     }
+}
+
+/// An attribute's value. `Element::attr` interns the name on every call, which costs more
+/// than scanning an element's few attributes.
+fn attr<'a>(e: &'a scraper::node::Element, name: &str) -> Option<&'a str> {
+    e.attrs().find(|(n, _)| *n == name).map(|(_, v)| v)
 }
 
 fn parse_selector(s: &str) -> Result<Selector, ExtractError> {
@@ -335,7 +361,7 @@ fn read_meta(doc: &Html) -> Meta {
         }
         match e.name() {
             "a" => {
-                if let Some(h) = e.attr("href") {
+                if let Some(h) = attr(e, "href") {
                     if h.len() <= MAX_HREF_BYTES && meta.hrefs.len() < MAX_LINKS * 4 {
                         meta.hrefs.push(h.to_owned());
                     }
@@ -349,23 +375,22 @@ fn read_meta(doc: &Html) -> Meta {
             }
             "h1" if meta.h1.is_none() => meta.h1 = Some(plain_text(el, 4 * MAX_TITLE_CHARS)),
             "base" if meta.base_href.is_none() => {
-                meta.base_href = e.attr("href").map(str::to_owned);
+                meta.base_href = attr(e, "href").map(str::to_owned);
             }
             "link" if meta.canonical.is_none() => {
-                let canonical = e.attr("rel").is_some_and(|rel| {
+                let canonical = attr(e, "rel").is_some_and(|rel| {
                     rel.split_ascii_whitespace()
                         .any(|t| t.eq_ignore_ascii_case("canonical"))
                 });
                 if canonical {
-                    meta.canonical = e.attr("href").map(str::to_owned);
+                    meta.canonical = attr(e, "href").map(str::to_owned);
                 }
             }
             "meta" => {
-                let robots = e
-                    .attr("name")
-                    .is_some_and(|n| n.trim().eq_ignore_ascii_case("robots"));
+                let robots =
+                    attr(e, "name").is_some_and(|n| n.trim().eq_ignore_ascii_case("robots"));
                 if robots {
-                    let content = e.attr("content").unwrap_or("");
+                    let content = attr(e, "content").unwrap_or("");
                     if content
                         .split(|c: char| c == ',' || c.is_whitespace())
                         .any(|t| {
@@ -463,17 +488,31 @@ fn strip_cache_busting(url: &mut Url) {
     }
 }
 
+/// A cheap superset test of [`is_document`] on a raw `href`, to skip resolving links that
+/// cannot be documents.
+fn may_be_document(href: &str) -> bool {
+    let path = href.split(['?', '#']).next().unwrap_or(href);
+    path.rsplit('.').next().is_some_and(|tail| {
+        let tail = tail.as_bytes();
+        DOCUMENT_EXTENSIONS.iter().any(|e| {
+            tail.get(..e.len())
+                .is_some_and(|t| t.eq_ignore_ascii_case(e.as_bytes()))
+        })
+    })
+}
+
+const DOCUMENT_EXTENSIONS: &[&str] = &[
+    "pdf", "docx", "doc", "xlsx", "xls", "odt", "ods", "csv", "pptx", "ppt",
+];
+
 /// Whether a URL names a document file kept and compared by its bytes.
 // TODO(lead): replace with crate::urlnorm::{resolve,is_document}
 fn is_document(url: &Url) -> bool {
-    const EXTENSIONS: &[&str] = &[
-        "pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "csv", "ppt", "pptx",
-    ];
     let last = url.path().rsplit('/').next().unwrap_or("");
     match last.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() => {
-            EXTENSIONS.iter().any(|e| ext.eq_ignore_ascii_case(e))
-        }
+        Some((stem, ext)) if !stem.is_empty() => DOCUMENT_EXTENSIONS
+            .iter()
+            .any(|e| ext.eq_ignore_ascii_case(e)),
         _ => false,
     }
 }
@@ -483,11 +522,13 @@ fn is_document(url: &Url) -> bool {
 // ---------------------------------------------------------------------------------------
 
 /// Decides which elements (with everything inside them) are not content.
-struct Filter {
+struct Filter<'x> {
     ignored: HashSet<NodeId>,
+    /// [`COOKIE_WORDS`], case-insensitive, compiled once per extractor.
+    cookie_words: &'x Regex,
 }
 
-impl Filter {
+impl Filter<'_> {
     /// `in_content` is true inside `main`/`article`/`[role=main]`, where `header` and
     /// `footer` belong to the content rather than to the site's chrome.
     fn drops(&self, el: ElementRef, in_content: bool) -> bool {
@@ -504,21 +545,19 @@ impl Filter {
             | "embed" | "canvas" | "input" | "select" | "textarea" | "datalist" | "nav" => {
                 return true
             }
-            "dialog" if e.attr("open").is_none() => return true,
+            "dialog" if attr(e, "open").is_none() => return true,
             "header" | "footer" if !in_content => return true,
             _ => {}
         }
-        if let Some(h) = e.attr("hidden") {
+        if let Some(h) = attr(e, "hidden") {
             if !h.trim().eq_ignore_ascii_case("until-found") {
                 return true;
             }
         }
-        if e.attr("aria-hidden")
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
-        {
+        if attr(e, "aria-hidden").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) {
             return true;
         }
-        let role = e.attr("role").unwrap_or("").trim().to_ascii_lowercase();
+        let role = attr(e, "role").unwrap_or("").trim().to_ascii_lowercase();
         match role.as_str() {
             "navigation" => return true,
             "banner" | "contentinfo" if !in_content => return true,
@@ -552,14 +591,10 @@ impl Filter {
             "aria-describedby",
         ]
         .iter()
-        .filter_map(|a| e.attr(a))
-        .any(|v| {
-            let v = v.to_ascii_lowercase();
-            COOKIE_WORDS.iter().any(|w| v.contains(w))
-        });
+        .filter_map(|a| attr(e, a))
+        .any(|v| self.cookie_words.is_match(v));
         let dialog = matches!(role, "dialog" | "alertdialog")
-            || e.attr("aria-modal")
-                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+            || attr(e, "aria-modal").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
         if !labelled && !dialog {
             return false;
         }
@@ -607,8 +642,7 @@ enum Step<'a> {
 fn is_content_section(el: ElementRef) -> bool {
     let e = el.value();
     matches!(e.name(), "main" | "article")
-        || e.attr("role")
-            .is_some_and(|r| r.trim().eq_ignore_ascii_case("main"))
+        || attr(e, "role").is_some_and(|r| r.trim().eq_ignore_ascii_case("main"))
 }
 
 /// Walks `root` in document order without recursion, skipping dropped subtrees (the root
@@ -674,7 +708,7 @@ fn walk<'a>(root: ElementRef<'a>, filter: &Filter, mut f: impl FnMut(Step<'a>) -
 /// that child has at least 200 characters and does not leave an `h1` behind. This sheds
 /// sidebars and link lists on div-soup layouts and stops as soon as the text is spread out;
 /// one scoring pass plus at most [`MAX_DESCENT`] steps.
-fn densest_block<'a>(body: ElementRef<'a>, filter: &Filter) -> ElementRef<'a> {
+fn densest_block<'a>(body: ElementRef<'a>, filter: &Filter<'_>) -> ElementRef<'a> {
     struct Frame {
         id: NodeId,
         score: usize,
@@ -911,8 +945,8 @@ impl<'r> Lines<'r> {
                 }
             }
             "a" => Action::Link(
-                el.value()
-                    .attr("href")
+                attr(el.value(), "href")
+                    .filter(|h| may_be_document(h))
                     .and_then(|h| resolve_link(self.link_base, h))
                     .filter(is_document)
                     .map(String::from),
@@ -1035,25 +1069,31 @@ impl<'r> Lines<'r> {
 /// drops invisible characters and trims.
 fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    for c in s.chars() {
-        if matches!(
-            c,
-            '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
-        ) {
+    for word in s.split(|c: char| c.is_whitespace() || c.is_control()) {
+        if word.is_empty() {
             continue;
         }
-        if c.is_whitespace() || c.is_control() {
-            space = true;
-            continue;
-        }
-        if space && !out.is_empty() {
+        let start = out.len();
+        if start > 0 {
             out.push(' ');
         }
-        space = false;
-        out.push(c);
+        if word.is_ascii() {
+            out.push_str(word);
+        } else {
+            out.extend(word.chars().filter(|c| !is_invisible(*c)));
+            if out.len() == start + usize::from(start > 0) {
+                out.truncate(start); // the word was all invisible characters
+            }
+        }
     }
     out
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+    )
 }
 
 fn cap_chars(s: &str, max: usize) -> String {
@@ -1128,22 +1168,22 @@ fn limit_nesting(html: &str, max_depth: usize) -> &str {
                 let name = tag_name(rest);
                 let (end, self_closing) = tag_end(b, start + 1 + name.len());
                 i = end;
-                let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
-                if lower == "plaintext" {
+                if name.eq_ignore_ascii_case(b"plaintext") {
                     return html;
                 }
-                if foreign == 0 && RAW_TEXT.contains(&lower.as_str()) {
-                    let close = format!("</{lower}");
-                    i = find_ci(b, end, close.as_bytes()).unwrap_or(b.len());
+                if foreign == 0 && in_list(name, RAW_TEXT) {
+                    let mut close = b"</".to_vec();
+                    close.extend_from_slice(name);
+                    i = find_ci(b, end, &close).unwrap_or(b.len());
                     continue;
                 }
-                if VOID.contains(&lower.as_str())
-                    || OPTIONAL_END.contains(&lower.as_str())
+                if in_list(name, VOID)
+                    || in_list(name, OPTIONAL_END)
                     || (self_closing && foreign > 0)
                 {
                     continue;
                 }
-                if lower == "a" {
+                if name.eq_ignore_ascii_case(b"a") {
                     if let Some(pos) = stack.iter().rposition(|n| n.eq_ignore_ascii_case(b"a")) {
                         foreign = foreign.saturating_sub(foreign_in(&stack, pos));
                         stack.truncate(pos);
@@ -1165,6 +1205,10 @@ fn limit_nesting(html: &str, max_depth: usize) -> &str {
         }
     }
     html
+}
+
+fn in_list(name: &[u8], list: &[&str]) -> bool {
+    list.iter().any(|x| x.as_bytes().eq_ignore_ascii_case(name))
 }
 
 /// How many svg/math elements the stack holds from `pos` up.
@@ -1417,11 +1461,22 @@ mod tests {
     }
 
     #[test]
+    fn fold_whitespace_and_invisibles() {
+        assert_eq!(fold("  a \u{a0}\t b\n\u{200B} c\u{AD}d\u{0}e "), "a b cd e");
+        assert_eq!(fold("\u{FEFF}"), "");
+        assert_eq!(fold("\u{FEFF} x"), "x");
+    }
+
+    #[test]
     fn is_document_by_extension() {
         assert!(is_document(&url("https://a.test/x/Price%20Schedule.PDF")));
         assert!(is_document(&url("https://a.test/x.docx?download=1")));
         assert!(!is_document(&url("https://a.test/pdf")));
         assert!(!is_document(&url("https://a.test/.pdf")));
         assert!(!is_document(&url("https://a.test/x.html")));
+        for href in ["a.pdf", "/x/Report.PDF?lang=en.gb", "b.xlsx#sheet", "c.csv"] {
+            assert!(may_be_document(href), "{href}");
+        }
+        assert!(!may_be_document("/agreements/RM1557.14"));
     }
 }
