@@ -315,6 +315,26 @@ fn main() {
             black_box(ex.extract(&deep, &base));
         },
     ));
+    let hostile: [(&str, String); 4] = [
+        (
+            "<b id=N><p>x",
+            (0..200_000).map(|i| format!("<b id={i}><p>x")).collect(),
+        ),
+        ("<table><tr><td>", "<table><tr><td>x".repeat(200_000)),
+        ("<span>", "<span>x".repeat(1_000_000)),
+        ("<a href>", "<a href=/x>x".repeat(500_000)),
+    ];
+    for (pattern, html) in &hostile {
+        rows.push(time(
+            &format!("extract {:.1} MB of {pattern}", html.len() as f64 / 1e6),
+            "bounded",
+            3,
+            slow,
+            || {
+                black_box(ex.extract(html, &base));
+            },
+        ));
+    }
     let huge = agreement_page(8_000_000, "31/03/2026", "£25bn");
     rows.push(time(
         &format!("extract {:.1} MB page", huge.len() as f64 / 1e6),

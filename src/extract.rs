@@ -49,6 +49,9 @@ pub const MAX_HTML_BYTES: usize = 8 * 1024 * 1024;
 /// Elements nested deeper than this (by the pre-scan's estimate) end the document there.
 /// Browsers cap tree depth at a few hundred too; real pages stay under 60.
 pub const MAX_DEPTH: usize = 256;
+/// The document ends at the start tag after this many (parse and walk cost follow the
+/// element count; a 1 MB page has about 20,000).
+pub const MAX_ELEMENTS: usize = 200_000;
 /// The extracted text stops growing beyond this many bytes.
 pub const MAX_TEXT_BYTES: usize = 2 * 1024 * 1024;
 /// A single line's raw text stops growing beyond this many bytes.
@@ -701,10 +704,27 @@ fn walk<'a>(root: ElementRef<'a>, filter: &Filter, mut f: impl FnMut(Step<'a>) -
     }
 }
 
+/// Elements the densest-block descent may move into.
+fn is_container(name: &str) -> bool {
+    matches!(
+        name,
+        "div"
+            | "section"
+            | "article"
+            | "main"
+            | "table"
+            | "tbody"
+            | "tr"
+            | "td"
+            | "center"
+            | "form"
+    )
+}
+
 /// The densest text block under `body`, for pages with no `main`/`article`.
 ///
-/// Scores every element by its non-link text (dropped subtrees excluded), then descends from
-/// `body` into the child container holding at least 70% of the current element's text, while
+/// Scores every container by its non-link text (dropped subtrees excluded), then descends
+/// from `body` into the child container holding at least 70% of the current element's text, while
 /// that child has at least 200 characters and does not leave an `h1` behind. This sheds
 /// sidebars and link lists on div-soup layouts and stops as soon as the text is spread out;
 /// one scoring pass plus at most [`MAX_DESCENT`] steps.
@@ -745,7 +765,11 @@ fn densest_block<'a>(body: ElementRef<'a>, filter: &Filter<'_>) -> ElementRef<'a
                     if name == "h1" {
                         frame.h1s += 1;
                     }
-                    scores.insert(frame.id, (frame.score, frame.h1s));
+                    // Only containers can be descended into (a non-container holding 70%
+                    // would leave no container at 70% either), so only they are kept.
+                    if is_container(name) || frame.id == body.id() {
+                        scores.insert(frame.id, (frame.score, frame.h1s));
+                    }
                     if let Some(parent) = stack.last_mut() {
                         parent.score += frame.score;
                         parent.h1s += frame.h1s;
@@ -769,20 +793,7 @@ fn densest_block<'a>(body: ElementRef<'a>, filter: &Filter<'_>) -> ElementRef<'a
         let Some((child, (score, h1s))) = best else {
             break;
         };
-        let container = matches!(
-            child.value().name(),
-            "div"
-                | "section"
-                | "article"
-                | "main"
-                | "table"
-                | "tbody"
-                | "tr"
-                | "td"
-                | "center"
-                | "form"
-        );
-        if !container || score < 200 || score * 10 < cur_score * 7 || h1s < cur_h1s {
+        if score < 200 || score * 10 < cur_score * 7 || h1s < cur_h1s {
             break;
         }
         cur = child;
@@ -1137,12 +1148,13 @@ const RAW_TEXT: &[&str] = &[
 ];
 
 /// Returns the prefix of `html` before the first tag that would nest elements deeper than
-/// `max_depth`, by a light tokenizer that tracks open element names much as the tree builder
+/// `max_depth` or open more than [`MAX_ELEMENTS`] elements, by a light tokenizer that tracks open element names much as the tree builder
 /// does (void and optional-end elements are not counted; end tags pop to their match; a
 /// nested `<a>` closes the open one; `/>` closes only inside svg/math).
 fn limit_nesting(html: &str, max_depth: usize) -> &str {
     let b = html.as_bytes();
     let mut stack: Vec<&[u8]> = Vec::new();
+    let mut elements = 0usize;
     let mut foreign = 0usize;
     let mut i = 0usize;
     while let Some(off) = b.get(i..).and_then(|r| r.iter().position(|&c| c == b'<')) {
@@ -1165,6 +1177,14 @@ fn limit_nesting(html: &str, max_depth: usize) -> &str {
                 }
             }
             Some(c) if c.is_ascii_alphabetic() => {
+                elements += 1;
+                if elements > MAX_ELEMENTS {
+                    tracing::warn!(
+                        offset = start,
+                        "HTML has more than {MAX_ELEMENTS} elements; ignoring the rest"
+                    );
+                    return html.get(..start).unwrap_or("");
+                }
                 let name = tag_name(rest);
                 let (end, self_closing) = tag_end(b, start + 1 + name.len());
                 i = end;
@@ -1436,6 +1456,9 @@ mod tests {
         assert_eq!(limit_nesting(&svg, MAX_DEPTH).len(), svg.len());
         let quoted = format!(r#"<div title="<div><div>">{}"#, "</div><div>".repeat(1000));
         assert_eq!(limit_nesting(&quoted, MAX_DEPTH).len(), quoted.len());
+        let flat = "<a href=/x>x".repeat(MAX_ELEMENTS + 10);
+        let cut = limit_nesting(&flat, MAX_DEPTH);
+        assert_eq!(cut.len(), "<a href=/x>x".len() * MAX_ELEMENTS);
         let self_closed = "<div/>".repeat(1000);
         assert!(limit_nesting(&self_closed, MAX_DEPTH).len() < self_closed.len());
     }
