@@ -57,7 +57,7 @@ pub struct Comparison {
 /// * the title changed;
 /// * the multiset of heading lines (lines starting `#`) changed — a heading was added,
 ///   removed or reworded (reordering alone is not a heading change);
-/// * [`figure_changes`] reports any figure added, removed or changed;
+/// * [`crate::figures::figure_changes`] reports any figure added, removed or changed;
 /// * a linked document was added or removed (by URL, among `documents`);
 /// * the changed-word fraction `(words_added + words_removed) / max(old_words, 1)` is
 ///   greater than [`MAJOR_WORD_FRACTION`] (10%), where `old_words` counts the

@@ -8,7 +8,7 @@
 //!
 //! * **Content selection** — the site's `content` selector when it matches (the union of its
 //!   outermost matches), else `main`, `[role=main]`, `article`, else a bounded "densest text
-//!   block" descent from `body` (see [`densest_block`]), else `body`.
+//!   block" descent from `body` (see `densest_block`), else `body`.
 //! * **Noise removal** — script, style, template, noscript, svg, iframe, object/embed/canvas,
 //!   form controls (their values are where CSRF tokens live), closed `dialog`, `[hidden]`
 //!   (except `hidden=until-found`, which is findable content), `[aria-hidden=true]`, every
@@ -30,10 +30,11 @@
 //! Links are gathered from the *whole* document (navigation included): the crawler needs
 //! them to find pages and to tell when a page stopped being linked (`unlinked`).
 //!
-//! Hostile input is bounded: the HTML is capped at [`MAX_HTML_BYTES`]; element nesting is
-//! capped at [`MAX_DEPTH`] by a cheap pre-scan before parsing, because html5ever's tree
-//! builder is quadratic in nesting depth (100,000 nested `<div>`s take minutes); all walks
-//! are iterative; the text, each line, the title and the link list are capped.
+//! Hostile input is bounded: the HTML is capped at [`MAX_HTML_BYTES`]; a cheap pre-scan
+//! before parsing ends the document at the first tag nesting deeper than [`MAX_DEPTH`]
+//! (html5ever's tree builder is quadratic in nesting depth: 100,000 nested `<div>`s take
+//! minutes) or opening more than [`MAX_ELEMENTS`] elements; all walks are iterative; the
+//! text, each line, the title and the link list are capped.
 
 use std::collections::{HashMap, HashSet};
 
@@ -1481,6 +1482,13 @@ mod tests {
         ] {
             let _ = ex(html);
         }
+    }
+
+    #[test]
+    fn extractor_can_be_shared_across_tasks() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Extractor>();
+        send_sync::<Extracted>();
     }
 
     #[test]
