@@ -13,8 +13,8 @@
 //!
 //! Inputs are extracted text (see [`crate::extract`]): heading lines start with `#`.
 
-use crate::diff::{diff_stats, excerpt};
-use crate::figures::figure_changes;
+use crate::diff::LineDiff;
+use crate::figures::figure_changes_in;
 use crate::model::{ChangeDetail, FigureChange, Significance};
 
 /// Summaries are cut to this many characters.
@@ -57,12 +57,12 @@ pub struct Comparison {
 /// * the title changed;
 /// * the multiset of heading lines (lines starting `#`) changed — a heading was added,
 ///   removed or reworded (reordering alone is not a heading change);
-/// * [`figure_changes`] reports any figure added, removed or changed;
+/// * [`crate::figures::figure_changes`] reports any figure added, removed or changed;
 /// * a linked document was added or removed (by URL, among `documents`);
 /// * the changed-word fraction `(words_added + words_removed) / max(old_words, 1)` is
 ///   greater than [`MAJOR_WORD_FRACTION`] (10%), where `old_words` counts the
 ///   whitespace-separated words of the old text and `words_added`/`words_removed` come from
-///   the line-then-word diff ([`diff_stats`]). A moved paragraph counts as removed and
+///   the line-then-word diff ([`crate::diff::diff_stats`]). A moved paragraph counts as removed and
 ///   added. Exactly 10% is minor; any words appearing in a previously empty text is major.
 ///
 /// Linked documents are only compared when the title or text changed too: a document link
@@ -81,8 +81,10 @@ pub fn compare(old: &PageText, new: &PageText) -> Comparison {
         };
     }
 
-    let stats = diff_stats(old.text, new.text);
-    let figures = figure_changes(old.text, new.text);
+    // One line diff, read three ways: word counts, figures and the excerpt.
+    let diff = LineDiff::new(old.text, new.text);
+    let stats = diff.stats();
+    let figures = figure_changes_in(&diff);
     let documents_added: Vec<String> = new
         .documents
         .iter()
@@ -143,7 +145,7 @@ pub fn compare(old: &PageText, new: &PageText) -> Comparison {
         similarity: stats.similarity,
         detail: ChangeDetail {
             figures,
-            excerpt: excerpt(old.text, new.text, EXCERPT_LINES, EXCERPT_LINE_CHARS),
+            excerpt: diff.excerpt(EXCERPT_LINES, EXCERPT_LINE_CHARS),
             documents_added,
             documents_removed,
         },

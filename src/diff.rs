@@ -2,33 +2,37 @@
 //!
 //! Three consumers want three shapes of the same diff: detection wants numbers (words added
 //! and removed, a similarity), the digest wants a short excerpt with the changed words
-//! emphasised, and `quietwatch diff` wants a readable unified diff. All three diff the
-//! *extracted* text (one block per line, see [`crate::extract`]) line by line first, then
-//! word by word inside changed blocks only, so the cost follows the size of the change.
+//! emphasised, and `quietwatch diff` wants a readable unified diff. All of them read one
+//! [`LineDiff`] of the *extracted* text (one block per line, see [`crate::extract`]): lines
+//! are diffed first, then words inside changed blocks only, so the cost follows the size of
+//! the change, and a caller wanting several views (see [`crate::compare`]) diffs once.
 //!
 //! Page content is hostile and diff algorithms are not linear: two 2 MB texts with every
 //! line reordered would keep Myers busy for minutes. Every diff therefore runs against a
 //! deadline ([`LINE_BUDGET`] for the line diff, [`WORD_BUDGET`] shared by all word diffs of
-//! one call); past it `similar` settles for a coarser but still correct diff (whole blocks
-//! replaced), so counts may overstate a pathological change but never hang. Equal texts
-//! short-circuit before any diffing.
+//! one [`LineDiff`]); past it `similar` settles for a coarser but still correct diff (whole
+//! blocks replaced), so counts may overstate a pathological change but never hang. Equal
+//! texts short-circuit before any diffing.
 //!
-//! Words are maximal runs of non-whitespace. Similarity is `2 × unchanged words / (old words
-//! + new words)`, 1.0 for two empty texts.
+//! Words are maximal runs of non-whitespace. Similarity is
+//! `2 × unchanged words / (old words + new words)`, 1.0 for two empty texts. Within a
+//! replaced block, changed words are emphasised only when at least half the words survived;
+//! a line rewritten outright is shown whole, as emphasising every word would say nothing.
 
-use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
-use similar::{capture_diff_slices_deadline, Algorithm, ChangeTag, DiffOp, DiffTag, TextDiff};
+use similar::{capture_diff_slices_deadline, group_diff_ops, Algorithm, DiffOp, DiffTag};
 
 use crate::model::{ExcerptLine, Segment};
 
 /// Time allowed for one line diff before it settles for a coarser answer.
 pub const LINE_BUDGET: Duration = Duration::from_millis(500);
-/// Time allowed for all the word diffs of one call together.
+/// Time allowed for all the word diffs read from one [`LineDiff`] together.
 pub const WORD_BUDGET: Duration = Duration::from_millis(250);
 /// Context lines around each hunk in [`render`].
 const RENDER_CONTEXT: usize = 3;
+/// Word emphasis needs at least this share of a replaced block's words unchanged.
+const MIN_INLINE_RATIO: f64 = 0.5;
 
 /// How much two texts differ, in words and lines.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,49 +45,108 @@ pub struct DiffStats {
     pub lines_removed: u64,
 }
 
-/// Counts the words and lines added and removed between two texts.
-///
-/// Lines are diffed first; inside each replaced block the words are diffed, so a one-word
-/// edit in a long paragraph counts one word removed and one added, not the whole line.
-pub fn diff_stats(old: &str, new: &str) -> DiffStats {
-    if old == new {
-        return DiffStats {
-            words_added: 0,
-            words_removed: 0,
-            similarity: 1.0,
-            lines_added: 0,
-            lines_removed: 0,
-        };
-    }
-    let old_lines: Vec<&str> = old.lines().collect();
-    let new_lines: Vec<&str> = new.lines().collect();
-    let ops = capture_diff_slices_deadline(
-        Algorithm::Myers,
-        &old_lines,
-        &new_lines,
-        Some(Instant::now() + LINE_BUDGET),
-    );
-    let word_deadline = Instant::now() + WORD_BUDGET;
+impl DiffStats {
+    const EQUAL: DiffStats = DiffStats {
+        words_added: 0,
+        words_removed: 0,
+        similarity: 1.0,
+        lines_added: 0,
+        lines_removed: 0,
+    };
+}
 
-    let (mut kept, mut added, mut removed) = (0u64, 0u64, 0u64);
-    let (mut lines_added, mut lines_removed) = (0u64, 0u64);
-    for op in &ops {
-        let old_block = old_lines.get(op.old_range()).unwrap_or(&[]);
-        let new_block = new_lines.get(op.new_range()).unwrap_or(&[]);
-        lines_removed += old_block.len() as u64 * u64::from(op.tag() != DiffTag::Equal);
-        lines_added += new_block.len() as u64 * u64::from(op.tag() != DiffTag::Equal);
-        match op.tag() {
-            DiffTag::Equal => kept += words(old_block).len() as u64,
-            DiffTag::Delete => removed += words(old_block).len() as u64,
-            DiffTag::Insert => added += words(new_block).len() as u64,
-            DiffTag::Replace => {
-                let (ow, nw) = (words(old_block), words(new_block));
-                let word_ops =
-                    capture_diff_slices_deadline(Algorithm::Myers, &ow, &nw, Some(word_deadline));
-                for w in word_ops {
-                    match w.tag() {
-                        DiffTag::Equal => kept += w.old_range().len() as u64,
-                        _ => {
+/// A line diff of two texts, computed once (within [`LINE_BUDGET`]) and read several ways.
+#[derive(Debug, Clone)]
+pub struct LineDiff<'a> {
+    old: Vec<&'a str>,
+    new: Vec<&'a str>,
+    ops: Vec<DiffOp>,
+    /// Shared by every word diff read from this line diff.
+    word_deadline: Instant,
+}
+
+impl<'a> LineDiff<'a> {
+    /// Diffs two texts line by line (`str::lines`: `\n` or `\r\n`, no empty last line).
+    pub fn new(old: &'a str, new: &'a str) -> LineDiff<'a> {
+        let old_lines: Vec<&str> = old.lines().collect();
+        let new_lines: Vec<&str> = new.lines().collect();
+        let ops = if old == new {
+            vec![DiffOp::Equal {
+                old_index: 0,
+                new_index: 0,
+                len: old_lines.len(),
+            }]
+        } else {
+            capture_diff_slices_deadline(
+                Algorithm::Myers,
+                &old_lines,
+                &new_lines,
+                Some(Instant::now() + LINE_BUDGET),
+            )
+        };
+        LineDiff {
+            old: old_lines,
+            new: new_lines,
+            ops,
+            word_deadline: Instant::now() + WORD_BUDGET,
+        }
+    }
+
+    /// The diff operations over line indices.
+    pub fn ops(&self) -> &[DiffOp] {
+        &self.ops
+    }
+
+    pub fn old_lines(&self) -> &[&'a str] {
+        &self.old
+    }
+
+    pub fn new_lines(&self) -> &[&'a str] {
+        &self.new
+    }
+
+    /// Whether the texts have the same lines.
+    pub fn is_equal(&self) -> bool {
+        self.ops.iter().all(|op| op.tag() == DiffTag::Equal)
+    }
+
+    fn old_block(&self, op: &DiffOp) -> &[&'a str] {
+        self.old.get(op.old_range()).unwrap_or(&[])
+    }
+
+    fn new_block(&self, op: &DiffOp) -> &[&'a str] {
+        self.new.get(op.new_range()).unwrap_or(&[])
+    }
+
+    /// Words and lines added and removed; see [`diff_stats`].
+    pub fn stats(&self) -> DiffStats {
+        if self.is_equal() {
+            return DiffStats::EQUAL;
+        }
+        let (mut kept, mut added, mut removed) = (0u64, 0u64, 0u64);
+        let (mut lines_added, mut lines_removed) = (0u64, 0u64);
+        for op in &self.ops {
+            let (old_block, new_block) = (self.old_block(op), self.new_block(op));
+            if op.tag() != DiffTag::Equal {
+                lines_removed += old_block.len() as u64;
+                lines_added += new_block.len() as u64;
+            }
+            match op.tag() {
+                DiffTag::Equal => kept += count_words(old_block),
+                DiffTag::Delete => removed += count_words(old_block),
+                DiffTag::Insert => added += count_words(new_block),
+                DiffTag::Replace => {
+                    let (ow, nw) = (words(old_block), words(new_block));
+                    let word_ops = capture_diff_slices_deadline(
+                        Algorithm::Myers,
+                        &ow,
+                        &nw,
+                        Some(self.word_deadline),
+                    );
+                    for w in word_ops {
+                        if w.tag() == DiffTag::Equal {
+                            kept += w.old_range().len() as u64;
+                        } else {
                             removed += w.old_range().len() as u64;
                             added += w.new_range().len() as u64;
                         }
@@ -91,92 +154,275 @@ pub fn diff_stats(old: &str, new: &str) -> DiffStats {
                 }
             }
         }
+        let total = 2 * kept + added + removed;
+        DiffStats {
+            words_added: added,
+            words_removed: removed,
+            similarity: if total == 0 {
+                1.0
+            } else {
+                (2 * kept) as f64 / total as f64
+            },
+            lines_added,
+            lines_removed,
+        }
     }
-    let total = 2 * kept + added + removed;
-    DiffStats {
-        words_added: added,
-        words_removed: removed,
-        similarity: if total == 0 {
-            1.0
-        } else {
-            (2 * kept) as f64 / total as f64
-        },
-        lines_added,
-        lines_removed,
+
+    /// The lines of one op, limited to `limit` lines per side, as tagged segment lists.
+    fn op_lines(&self, op: &DiffOp, limit: usize) -> Vec<(char, Vec<Segment>)> {
+        let old_block = self.old_block(op);
+        let new_block = self.new_block(op);
+        let old_block = old_block.get(..limit.min(old_block.len())).unwrap_or(&[]);
+        let new_block = new_block.get(..limit.min(new_block.len())).unwrap_or(&[]);
+        let plain = |tag: char, lines: &[&str]| -> Vec<(char, Vec<Segment>)> {
+            lines
+                .iter()
+                .map(|l| {
+                    let segments = vec![Segment {
+                        text: (*l).to_owned(),
+                        emphasised: false,
+                    }];
+                    (tag, segments)
+                })
+                .collect()
+        };
+        match op.tag() {
+            DiffTag::Equal => plain(' ', old_block),
+            DiffTag::Delete => plain('-', old_block),
+            DiffTag::Insert => plain('+', new_block),
+            DiffTag::Replace => match inline_block(old_block, new_block, self.word_deadline) {
+                Some((old_lines, new_lines)) => old_lines
+                    .into_iter()
+                    .map(|s| ('-', s))
+                    .chain(new_lines.into_iter().map(|s| ('+', s)))
+                    .collect(),
+                None => {
+                    let mut out = plain('-', old_block);
+                    out.extend(plain('+', new_block));
+                    out
+                }
+            },
+        }
     }
+
+    /// A short excerpt for digests; see [`excerpt`].
+    pub fn excerpt(&self, max_lines: usize, max_line_chars: usize) -> Vec<ExcerptLine> {
+        if self.is_equal() || max_lines == 0 {
+            return Vec::new();
+        }
+        let mut out: Vec<ExcerptLine> = Vec::new();
+        'groups: for (gi, group) in group_diff_ops(self.ops.clone(), 1).iter().enumerate() {
+            if gi > 0 {
+                if out.len() + 2 > max_lines {
+                    break;
+                }
+                out.push(ExcerptLine {
+                    tag: ' ',
+                    segments: vec![Segment {
+                        text: "…".to_owned(),
+                        emphasised: false,
+                    }],
+                });
+            }
+            for op in group {
+                for (tag, segments) in self.op_lines(op, max_lines) {
+                    if out.len() >= max_lines {
+                        break 'groups;
+                    }
+                    out.push(ExcerptLine {
+                        tag,
+                        segments: cap_segments(segments, max_line_chars),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// A unified-style diff; see [`render`].
+    pub fn render(&self, color: bool) -> String {
+        let mut out = String::new();
+        if self.is_equal() {
+            return out;
+        }
+        for group in group_diff_ops(self.ops.clone(), RENDER_CONTEXT) {
+            let (Some(first), Some(last)) = (group.first(), group.last()) else {
+                continue;
+            };
+            let old_start = first.old_range().start;
+            let new_start = first.new_range().start;
+            let header = format!(
+                "@@ -{} +{} @@",
+                hunk_range(old_start, last.old_range().end.saturating_sub(old_start)),
+                hunk_range(new_start, last.new_range().end.saturating_sub(new_start))
+            );
+            if color {
+                out.push_str(CYAN);
+                out.push_str(&header);
+                out.push_str(RESET);
+            } else {
+                out.push_str(&header);
+            }
+            out.push('\n');
+            for op in &group {
+                for (tag, segments) in self.op_lines(op, usize::MAX) {
+                    let line_color = match tag {
+                        '-' => RED,
+                        '+' => GREEN,
+                        _ => "",
+                    };
+                    if !color || line_color.is_empty() {
+                        out.push(tag);
+                        segments.iter().for_each(|s| out.push_str(&s.text));
+                    } else {
+                        out.push_str(line_color);
+                        out.push(tag);
+                        for s in &segments {
+                            if s.emphasised {
+                                out.push_str(EMPHASIS);
+                                out.push_str(&s.text);
+                                out.push_str(NO_EMPHASIS);
+                            } else {
+                                out.push_str(&s.text);
+                            }
+                        }
+                        out.push_str(RESET);
+                    }
+                    out.push('\n');
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Counts the words and lines added and removed between two texts.
+///
+/// Lines are diffed first; inside each replaced block the words are diffed, so a one-word
+/// edit in a long paragraph counts one word removed and one added, not the whole line.
+pub fn diff_stats(old: &str, new: &str) -> DiffStats {
+    if old == new {
+        return DiffStats::EQUAL;
+    }
+    LineDiff::new(old, new).stats()
+}
+
+/// A short excerpt for digests: changed lines with one line of context, the changed words
+/// emphasised, at most `max_lines` lines (hunks separated by a context line "…") of at most
+/// `max_line_chars` characters each.
+pub fn excerpt(old: &str, new: &str, max_lines: usize, max_line_chars: usize) -> Vec<ExcerptLine> {
+    if old == new {
+        return Vec::new();
+    }
+    LineDiff::new(old, new).excerpt(max_lines, max_line_chars)
+}
+
+/// A unified-style diff for `quietwatch diff`: `@@ -a,b +c,d @@` hunk headers with three
+/// lines of context, `-`/`+` lines; with `color`, removed lines red, added lines green and
+/// the changed words bold and underlined. Empty when the texts are equal.
+pub fn render(old: &str, new: &str, color: bool) -> String {
+    if old == new {
+        return String::new();
+    }
+    LineDiff::new(old, new).render(color)
 }
 
 fn words<'a>(lines: &[&'a str]) -> Vec<&'a str> {
     lines.iter().flat_map(|l| l.split_whitespace()).collect()
 }
 
-/// Makes the last line end in `'\n'` like the others, so appending a line does not also
-/// show the previous last line as changed.
-fn terminated(s: &str) -> Cow<'_, str> {
-    if s.is_empty() || s.ends_with('\n') {
-        Cow::Borrowed(s)
-    } else {
-        Cow::Owned(format!("{s}\n"))
-    }
+fn count_words(lines: &[&str]) -> u64 {
+    lines
+        .iter()
+        .map(|l| l.split_whitespace().count() as u64)
+        .sum()
 }
 
-/// Limits a diff op to its first `n` lines on each side, so word-level highlighting of a
-/// huge block costs no more than the lines that will be shown.
-fn head(op: &DiffOp, n: usize) -> DiffOp {
-    match *op {
-        DiffOp::Equal {
-            old_index,
-            new_index,
-            len,
-        } => DiffOp::Equal {
-            old_index,
-            new_index,
-            len: len.min(n),
-        },
-        DiffOp::Delete {
-            old_index,
-            old_len,
-            new_index,
-        } => DiffOp::Delete {
-            old_index,
-            old_len: old_len.min(n),
-            new_index,
-        },
-        DiffOp::Insert {
-            old_index,
-            new_index,
-            new_len,
-        } => DiffOp::Insert {
-            old_index,
-            new_index,
-            new_len: new_len.min(n),
-        },
-        DiffOp::Replace {
-            old_index,
-            old_len,
-            new_index,
-            new_len,
-        } => DiffOp::Replace {
-            old_index,
-            old_len: old_len.min(n),
-            new_index,
-            new_len: new_len.min(n),
-        },
+/// One line as emphasised and plain runs.
+type LineSegments = Vec<Segment>;
+
+/// Word-level emphasis for a replaced block: the block's words are diffed as one sequence
+/// and each line is rebuilt as segments, changed words emphasised (and the spaces between
+/// two changed words, so a changed phrase reads as one). `None` when fewer than half the
+/// words survived.
+fn inline_block(
+    old: &[&str],
+    new: &[&str],
+    deadline: Instant,
+) -> Option<(Vec<LineSegments>, Vec<LineSegments>)> {
+    let (ow, nw) = (words(old), words(new));
+    let ops = capture_diff_slices_deadline(Algorithm::Patience, &ow, &nw, Some(deadline));
+    let mut old_changed = vec![true; ow.len()];
+    let mut new_changed = vec![true; nw.len()];
+    let mut kept = 0usize;
+    for op in &ops {
+        if op.tag() == DiffTag::Equal {
+            kept += op.old_range().len();
+            for i in op.old_range() {
+                if let Some(c) = old_changed.get_mut(i) {
+                    *c = false;
+                }
+            }
+            for i in op.new_range() {
+                if let Some(c) = new_changed.get_mut(i) {
+                    *c = false;
+                }
+            }
+        }
     }
+    let total = ow.len() + nw.len();
+    if total == 0 || ((2 * kept) as f64 / total as f64) < MIN_INLINE_RATIO {
+        return None;
+    }
+    Some((
+        segment_lines(old, &old_changed),
+        segment_lines(new, &new_changed),
+    ))
 }
 
-fn tag_char(tag: ChangeTag) -> char {
-    match tag {
-        ChangeTag::Equal => ' ',
-        ChangeTag::Delete => '-',
-        ChangeTag::Insert => '+',
-    }
+/// Rebuilds lines as segments from per-word change flags (words in `split_whitespace` order
+/// across all lines).
+fn segment_lines(lines: &[&str], changed: &[bool]) -> Vec<LineSegments> {
+    let mut flags = changed.iter().copied();
+    lines
+        .iter()
+        .map(|line| {
+            // Tokens: (text, Some(changed)) for words, (text, None) for whitespace runs.
+            let mut tokens: Vec<(&str, Option<bool>)> = Vec::new();
+            let mut rest = *line;
+            while !rest.is_empty() {
+                let ws = rest.len() - rest.trim_start().len();
+                if ws > 0 {
+                    let (space, tail) = rest.split_at(ws);
+                    tokens.push((space, None));
+                    rest = tail;
+                    continue;
+                }
+                let word_len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                let (word, tail) = rest.split_at(word_len);
+                tokens.push((word, Some(flags.next().unwrap_or(true))));
+                rest = tail;
+            }
+            let mut segments = Vec::new();
+            for (i, (text, flag)) in tokens.iter().enumerate() {
+                let emphasised = match flag {
+                    Some(c) => *c,
+                    None => {
+                        let before = i.checked_sub(1).and_then(|j| tokens.get(j));
+                        let after = tokens.get(i + 1);
+                        matches!(before, Some((_, Some(true))))
+                            && matches!(after, Some((_, Some(true))))
+                    }
+                };
+                push_segment(&mut segments, text, emphasised);
+            }
+            segments
+        })
+        .collect()
 }
 
 /// Appends text to segments, merging with the previous segment of the same emphasis.
-/// Whitespace is never emphasised (it would underline gaps).
 fn push_segment(segments: &mut Vec<Segment>, text: &str, emphasised: bool) {
-    let emphasised = emphasised && !text.trim().is_empty();
     match segments.last_mut() {
         Some(last) if last.emphasised == emphasised => last.text.push_str(text),
         _ => segments.push(Segment {
@@ -207,139 +453,12 @@ fn cap_segments(segments: Vec<Segment>, max_chars: usize) -> Vec<Segment> {
     out
 }
 
-/// A short excerpt for digests: changed lines with one line of context, the changed words
-/// emphasised, at most `max_lines` lines (hunks separated by a context line "…") of at most
-/// `max_line_chars` characters each.
-pub fn excerpt(old: &str, new: &str, max_lines: usize, max_line_chars: usize) -> Vec<ExcerptLine> {
-    if old == new || max_lines == 0 {
-        return Vec::new();
-    }
-    let (old_t, new_t) = (terminated(old), terminated(new));
-    let line_deadline = Instant::now() + LINE_BUDGET;
-    let diff = TextDiff::configure()
-        .algorithm(Algorithm::Myers)
-        .deadline(line_deadline)
-        .diff_lines(old_t.as_ref(), new_t.as_ref());
-    let word_deadline = Instant::now() + WORD_BUDGET;
-
-    let mut out: Vec<ExcerptLine> = Vec::new();
-    'groups: for (gi, group) in diff.grouped_ops(1).iter().enumerate() {
-        if gi > 0 {
-            if out.len() + 2 > max_lines {
-                break;
-            }
-            out.push(ExcerptLine {
-                tag: ' ',
-                segments: vec![Segment {
-                    text: "…".to_owned(),
-                    emphasised: false,
-                }],
-            });
-        }
-        for op in group {
-            let op = head(op, max_lines);
-            for change in diff.iter_inline_changes_deadline(&op, Some(word_deadline)) {
-                if out.len() >= max_lines {
-                    break 'groups;
-                }
-                let mut segments = Vec::new();
-                for (emphasised, text) in change.iter_strings_lossy() {
-                    push_segment(
-                        &mut segments,
-                        text.trim_end_matches(['\n', '\r']),
-                        emphasised,
-                    );
-                }
-                out.push(ExcerptLine {
-                    tag: tag_char(change.tag()),
-                    segments: cap_segments(segments, max_line_chars),
-                });
-            }
-        }
-    }
-    out
-}
-
 const RED: &str = "\x1b[31m";
 const GREEN: &str = "\x1b[32m";
 const CYAN: &str = "\x1b[36m";
 const EMPHASIS: &str = "\x1b[1;4m";
 const NO_EMPHASIS: &str = "\x1b[22;24m";
 const RESET: &str = "\x1b[0m";
-
-/// A unified-style diff for `quietwatch diff`: `@@ -a,b +c,d @@` hunk headers with three
-/// lines of context, `-`/`+` lines; with `color`, removed lines red, added lines green and
-/// the changed words bold and underlined. Empty when the texts are equal.
-pub fn render(old: &str, new: &str, color: bool) -> String {
-    if old == new {
-        return String::new();
-    }
-    let (old_t, new_t) = (terminated(old), terminated(new));
-    let diff = TextDiff::configure()
-        .algorithm(Algorithm::Myers)
-        .deadline(Instant::now() + LINE_BUDGET)
-        .diff_lines(old_t.as_ref(), new_t.as_ref());
-    let word_deadline = Instant::now() + WORD_BUDGET;
-
-    let mut out = String::new();
-    for group in diff.grouped_ops(RENDER_CONTEXT) {
-        let (Some(first), Some(last)) = (group.first(), group.last()) else {
-            continue;
-        };
-        let old_start = first.old_range().start;
-        let new_start = first.new_range().start;
-        let old_len = last.old_range().end - old_start;
-        let new_len = last.new_range().end - new_start;
-        let header = format!(
-            "@@ -{} +{} @@",
-            hunk_range(old_start, old_len),
-            hunk_range(new_start, new_len)
-        );
-        if color {
-            out.push_str(CYAN);
-            out.push_str(&header);
-            out.push_str(RESET);
-        } else {
-            out.push_str(&header);
-        }
-        out.push('\n');
-        for op in &group {
-            for change in diff.iter_inline_changes_deadline(op, Some(word_deadline)) {
-                let tag = tag_char(change.tag());
-                let line_color = match change.tag() {
-                    ChangeTag::Delete => Some(RED),
-                    ChangeTag::Insert => Some(GREEN),
-                    ChangeTag::Equal => None,
-                };
-                match (color, line_color) {
-                    (true, Some(c)) => {
-                        out.push_str(c);
-                        out.push(tag);
-                        for (emphasised, text) in change.iter_strings_lossy() {
-                            let text = text.trim_end_matches(['\n', '\r']);
-                            if emphasised && !text.trim().is_empty() {
-                                out.push_str(EMPHASIS);
-                                out.push_str(text);
-                                out.push_str(NO_EMPHASIS);
-                            } else {
-                                out.push_str(text);
-                            }
-                        }
-                        out.push_str(RESET);
-                    }
-                    _ => {
-                        out.push(tag);
-                        for (_, text) in change.iter_strings_lossy() {
-                            out.push_str(text.trim_end_matches(['\n', '\r']));
-                        }
-                    }
-                }
-                out.push('\n');
-            }
-        }
-    }
-    out
-}
 
 /// `start,len` in unified-diff convention (1-based; an empty range names the line before).
 fn hunk_range(start: usize, len: usize) -> String {
@@ -448,6 +567,33 @@ mod tests {
         assert!(coloured.contains(&format!("{RED}-three {EMPHASIS}four{NO_EMPHASIS}{RESET}")));
         assert!(coloured.contains(&format!("{GREEN}+six{RESET}")));
         assert!(coloured.starts_with(CYAN));
+    }
+
+    #[test]
+    fn changed_phrase_reads_as_one_and_rewrites_are_not_emphasised() {
+        let ex = excerpt(
+            "Spend is about £25bn a year.",
+            "Spend is in the region of £17 billion a year.",
+            12,
+            300,
+        );
+        let emphasised: Vec<&str> = ex
+            .iter()
+            .flat_map(|l| l.segments.iter().filter(|s| s.emphasised))
+            .map(|s| s.text.as_str())
+            .collect();
+        assert_eq!(
+            emphasised,
+            vec!["about £25bn", "in the region of £17 billion"]
+        );
+        let ex = excerpt(
+            "Completely different words here",
+            "Nothing alike at all now",
+            12,
+            300,
+        );
+        assert_eq!(ex.len(), 2);
+        assert!(ex.iter().all(|l| l.segments.iter().all(|s| !s.emphasised)));
     }
 
     #[test]

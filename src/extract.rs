@@ -8,7 +8,7 @@
 //!
 //! * **Content selection** — the site's `content` selector when it matches (the union of its
 //!   outermost matches), else `main`, `[role=main]`, `article`, else a bounded "densest text
-//!   block" descent from `body` (see [`densest_block`]), else `body`.
+//!   block" descent from `body` (see `densest_block`), else `body`.
 //! * **Noise removal** — script, style, template, noscript, svg, iframe, object/embed/canvas,
 //!   form controls (their values are where CSRF tokens live), closed `dialog`, `[hidden]`
 //!   (except `hidden=until-found`, which is findable content), `[aria-hidden=true]`, every
@@ -30,10 +30,11 @@
 //! Links are gathered from the *whole* document (navigation included): the crawler needs
 //! them to find pages and to tell when a page stopped being linked (`unlinked`).
 //!
-//! Hostile input is bounded: the HTML is capped at [`MAX_HTML_BYTES`]; element nesting is
-//! capped at [`MAX_DEPTH`] by a cheap pre-scan before parsing, because html5ever's tree
-//! builder is quadratic in nesting depth (100,000 nested `<div>`s take minutes); all walks
-//! are iterative; the text, each line, the title and the link list are capped.
+//! Hostile input is bounded: the HTML is capped at [`MAX_HTML_BYTES`]; a cheap pre-scan
+//! before parsing ends the document at the first tag nesting deeper than [`MAX_DEPTH`]
+//! (html5ever's tree builder is quadratic in nesting depth: 100,000 nested `<div>`s take
+//! minutes) or opening more than [`MAX_ELEMENTS`] elements; all walks are iterative; the
+//! text, each line, the title and the link list are capped.
 
 use std::collections::{HashMap, HashSet};
 
@@ -49,6 +50,9 @@ pub const MAX_HTML_BYTES: usize = 8 * 1024 * 1024;
 /// Elements nested deeper than this (by the pre-scan's estimate) end the document there.
 /// Browsers cap tree depth at a few hundred too; real pages stay under 60.
 pub const MAX_DEPTH: usize = 256;
+/// The document ends at the start tag after this many (parse and walk cost follow the
+/// element count; a 1 MB page has about 20,000).
+pub const MAX_ELEMENTS: usize = 200_000;
 /// The extracted text stops growing beyond this many bytes.
 pub const MAX_TEXT_BYTES: usize = 2 * 1024 * 1024;
 /// A single line's raw text stops growing beyond this many bytes.
@@ -118,8 +122,11 @@ pub struct Extracted {
 #[derive(Debug, Clone)]
 pub struct Extractor {
     content: Option<Selector>,
+    /// `main`, `[role=main]`, `article`: the default content choices, in order.
+    defaults: Vec<Selector>,
     ignore: Vec<Selector>,
     ignore_text: Vec<Regex>,
+    cookie_words: Regex,
 }
 
 impl Extractor {
@@ -152,8 +159,26 @@ impl Extractor {
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let defaults = ["main", "[role=main]", "article"]
+            .into_iter()
+            .map(parse_selector)
+            .collect::<Result<Vec<_>, _>>()?;
+        let cookie_source = format!(
+            "(?i){}",
+            COOKIE_WORDS
+                .iter()
+                .map(|w| regex::escape(w))
+                .collect::<Vec<_>>()
+                .join("|")
+        );
+        let cookie_words = Regex::new(&cookie_source).map_err(|source| ExtractError::Pattern {
+            pattern: cookie_source.clone(),
+            source,
+        })?;
         Ok(Extractor {
             content,
+            defaults,
+            cookie_words,
             ignore,
             ignore_text,
         })
@@ -205,6 +230,7 @@ impl Extractor {
 
         let filter = Filter {
             ignored: self.ignored_nodes(&doc),
+            cookie_words: &self.cookie_words,
         };
         let roots = self.content_roots(&doc, &filter);
         let mut lines = Lines::new(&self.ignore_text, &link_base);
@@ -246,12 +272,10 @@ impl Extractor {
             }
             tracing::debug!("content selector matched nothing; using the default choice");
         }
-        for name in ["main", "[role=main]", "article"] {
-            if let Ok(sel) = Selector::parse(name) {
-                let roots = outermost(doc.select(&sel));
-                if !roots.is_empty() {
-                    return roots;
-                }
+        for sel in &self.defaults {
+            let roots = outermost(doc.select(sel));
+            if !roots.is_empty() {
+                return roots;
             }
         }
         let body = doc
@@ -264,6 +288,12 @@ impl Extractor {
             None => vec![doc.root_element()],
         }
     }
+}
+
+/// An attribute's value. `Element::attr` interns the name on every call, which costs more
+/// than scanning an element's few attributes.
+fn attr<'a>(e: &'a scraper::node::Element, name: &str) -> Option<&'a str> {
+    e.attrs().find(|(n, _)| *n == name).map(|(_, v)| v)
 }
 
 fn parse_selector(s: &str) -> Result<Selector, ExtractError> {
@@ -318,7 +348,7 @@ fn read_meta(doc: &Html) -> Meta {
         }
         match e.name() {
             "a" => {
-                if let Some(h) = e.attr("href") {
+                if let Some(h) = attr(e, "href") {
                     if h.len() <= MAX_HREF_BYTES && meta.hrefs.len() < MAX_LINKS * 4 {
                         meta.hrefs.push(h.to_owned());
                     }
@@ -332,23 +362,22 @@ fn read_meta(doc: &Html) -> Meta {
             }
             "h1" if meta.h1.is_none() => meta.h1 = Some(plain_text(el, 4 * MAX_TITLE_CHARS)),
             "base" if meta.base_href.is_none() => {
-                meta.base_href = e.attr("href").map(str::to_owned);
+                meta.base_href = attr(e, "href").map(str::to_owned);
             }
             "link" if meta.canonical.is_none() => {
-                let canonical = e.attr("rel").is_some_and(|rel| {
+                let canonical = attr(e, "rel").is_some_and(|rel| {
                     rel.split_ascii_whitespace()
                         .any(|t| t.eq_ignore_ascii_case("canonical"))
                 });
                 if canonical {
-                    meta.canonical = e.attr("href").map(str::to_owned);
+                    meta.canonical = attr(e, "href").map(str::to_owned);
                 }
             }
             "meta" => {
-                let robots = e
-                    .attr("name")
-                    .is_some_and(|n| n.trim().eq_ignore_ascii_case("robots"));
+                let robots =
+                    attr(e, "name").is_some_and(|n| n.trim().eq_ignore_ascii_case("robots"));
                 if robots {
-                    let content = e.attr("content").unwrap_or("");
+                    let content = attr(e, "content").unwrap_or("");
                     if content
                         .split(|c: char| c == ',' || c.is_whitespace())
                         .any(|t| {
@@ -399,15 +428,34 @@ fn plain_text(el: ElementRef, max_chars: usize) -> String {
 }
 
 // ---------------------------------------------------------------------------------------
+/// A cheap superset test of [`is_document`] on a raw `href`, to skip resolving links that
+/// cannot be documents.
+fn may_be_document(href: &str) -> bool {
+    let path = href.split(['?', '#']).next().unwrap_or(href);
+    path.rsplit('.').next().is_some_and(|tail| {
+        let tail = tail.as_bytes();
+        DOCUMENT_EXTENSIONS.iter().any(|e| {
+            tail.get(..e.len())
+                .is_some_and(|t| t.eq_ignore_ascii_case(e.as_bytes()))
+        })
+    })
+}
+
+const DOCUMENT_EXTENSIONS: &[&str] = &[
+    "pdf", "docx", "doc", "xlsx", "xls", "odt", "ods", "csv", "pptx", "ppt",
+];
+
 // Noise filter and traversal
 // ---------------------------------------------------------------------------------------
 
 /// Decides which elements (with everything inside them) are not content.
-struct Filter {
+struct Filter<'x> {
     ignored: HashSet<NodeId>,
+    /// [`COOKIE_WORDS`], case-insensitive, compiled once per extractor.
+    cookie_words: &'x Regex,
 }
 
-impl Filter {
+impl Filter<'_> {
     /// `in_content` is true inside `main`/`article`/`[role=main]`, where `header` and
     /// `footer` belong to the content rather than to the site's chrome.
     fn drops(&self, el: ElementRef, in_content: bool) -> bool {
@@ -424,21 +472,19 @@ impl Filter {
             | "embed" | "canvas" | "input" | "select" | "textarea" | "datalist" | "nav" => {
                 return true
             }
-            "dialog" if e.attr("open").is_none() => return true,
+            "dialog" if attr(e, "open").is_none() => return true,
             "header" | "footer" if !in_content => return true,
             _ => {}
         }
-        if let Some(h) = e.attr("hidden") {
+        if let Some(h) = attr(e, "hidden") {
             if !h.trim().eq_ignore_ascii_case("until-found") {
                 return true;
             }
         }
-        if e.attr("aria-hidden")
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
-        {
+        if attr(e, "aria-hidden").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) {
             return true;
         }
-        let role = e.attr("role").unwrap_or("").trim().to_ascii_lowercase();
+        let role = attr(e, "role").unwrap_or("").trim().to_ascii_lowercase();
         match role.as_str() {
             "navigation" => return true,
             "banner" | "contentinfo" if !in_content => return true,
@@ -472,14 +518,10 @@ impl Filter {
             "aria-describedby",
         ]
         .iter()
-        .filter_map(|a| e.attr(a))
-        .any(|v| {
-            let v = v.to_ascii_lowercase();
-            COOKIE_WORDS.iter().any(|w| v.contains(w))
-        });
+        .filter_map(|a| attr(e, a))
+        .any(|v| self.cookie_words.is_match(v));
         let dialog = matches!(role, "dialog" | "alertdialog")
-            || e.attr("aria-modal")
-                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+            || attr(e, "aria-modal").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
         if !labelled && !dialog {
             return false;
         }
@@ -527,8 +569,7 @@ enum Step<'a> {
 fn is_content_section(el: ElementRef) -> bool {
     let e = el.value();
     matches!(e.name(), "main" | "article")
-        || e.attr("role")
-            .is_some_and(|r| r.trim().eq_ignore_ascii_case("main"))
+        || attr(e, "role").is_some_and(|r| r.trim().eq_ignore_ascii_case("main"))
 }
 
 /// Walks `root` in document order without recursion, skipping dropped subtrees (the root
@@ -587,14 +628,31 @@ fn walk<'a>(root: ElementRef<'a>, filter: &Filter, mut f: impl FnMut(Step<'a>) -
     }
 }
 
+/// Elements the densest-block descent may move into.
+fn is_container(name: &str) -> bool {
+    matches!(
+        name,
+        "div"
+            | "section"
+            | "article"
+            | "main"
+            | "table"
+            | "tbody"
+            | "tr"
+            | "td"
+            | "center"
+            | "form"
+    )
+}
+
 /// The densest text block under `body`, for pages with no `main`/`article`.
 ///
-/// Scores every element by its non-link text (dropped subtrees excluded), then descends from
-/// `body` into the child container holding at least 70% of the current element's text, while
+/// Scores every container by its non-link text (dropped subtrees excluded), then descends
+/// from `body` into the child container holding at least 70% of the current element's text, while
 /// that child has at least 200 characters and does not leave an `h1` behind. This sheds
 /// sidebars and link lists on div-soup layouts and stops as soon as the text is spread out;
 /// one scoring pass plus at most [`MAX_DESCENT`] steps.
-fn densest_block<'a>(body: ElementRef<'a>, filter: &Filter) -> ElementRef<'a> {
+fn densest_block<'a>(body: ElementRef<'a>, filter: &Filter<'_>) -> ElementRef<'a> {
     struct Frame {
         id: NodeId,
         score: usize,
@@ -631,7 +689,11 @@ fn densest_block<'a>(body: ElementRef<'a>, filter: &Filter) -> ElementRef<'a> {
                     if name == "h1" {
                         frame.h1s += 1;
                     }
-                    scores.insert(frame.id, (frame.score, frame.h1s));
+                    // Only containers can be descended into (a non-container holding 70%
+                    // would leave no container at 70% either), so only they are kept.
+                    if is_container(name) || frame.id == body.id() {
+                        scores.insert(frame.id, (frame.score, frame.h1s));
+                    }
                     if let Some(parent) = stack.last_mut() {
                         parent.score += frame.score;
                         parent.h1s += frame.h1s;
@@ -655,20 +717,7 @@ fn densest_block<'a>(body: ElementRef<'a>, filter: &Filter) -> ElementRef<'a> {
         let Some((child, (score, h1s))) = best else {
             break;
         };
-        let container = matches!(
-            child.value().name(),
-            "div"
-                | "section"
-                | "article"
-                | "main"
-                | "table"
-                | "tbody"
-                | "tr"
-                | "td"
-                | "center"
-                | "form"
-        );
-        if !container || score < 200 || score * 10 < cur_score * 7 || h1s < cur_h1s {
+        if score < 200 || score * 10 < cur_score * 7 || h1s < cur_h1s {
             break;
         }
         cur = child;
@@ -831,8 +880,8 @@ impl<'r> Lines<'r> {
                 }
             }
             "a" => Action::Link(
-                el.value()
-                    .attr("href")
+                attr(el.value(), "href")
+                    .filter(|h| may_be_document(h))
                     .and_then(|h| crate::urlnorm::resolve(self.link_base, h))
                     .filter(crate::urlnorm::is_document)
                     .map(String::from),
@@ -955,25 +1004,31 @@ impl<'r> Lines<'r> {
 /// drops invisible characters and trims.
 fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    for c in s.chars() {
-        if matches!(
-            c,
-            '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
-        ) {
+    for word in s.split(|c: char| c.is_whitespace() || c.is_control()) {
+        if word.is_empty() {
             continue;
         }
-        if c.is_whitespace() || c.is_control() {
-            space = true;
-            continue;
-        }
-        if space && !out.is_empty() {
+        let start = out.len();
+        if start > 0 {
             out.push(' ');
         }
-        space = false;
-        out.push(c);
+        if word.is_ascii() {
+            out.push_str(word);
+        } else {
+            out.extend(word.chars().filter(|c| !is_invisible(*c)));
+            if out.len() == start + usize::from(start > 0) {
+                out.truncate(start); // the word was all invisible characters
+            }
+        }
     }
     out
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+    )
 }
 
 fn cap_chars(s: &str, max: usize) -> String {
@@ -1017,12 +1072,13 @@ const RAW_TEXT: &[&str] = &[
 ];
 
 /// Returns the prefix of `html` before the first tag that would nest elements deeper than
-/// `max_depth`, by a light tokenizer that tracks open element names much as the tree builder
+/// `max_depth` or open more than [`MAX_ELEMENTS`] elements, by a light tokenizer that tracks open element names much as the tree builder
 /// does (void and optional-end elements are not counted; end tags pop to their match; a
 /// nested `<a>` closes the open one; `/>` closes only inside svg/math).
 fn limit_nesting(html: &str, max_depth: usize) -> &str {
     let b = html.as_bytes();
     let mut stack: Vec<&[u8]> = Vec::new();
+    let mut elements = 0usize;
     let mut foreign = 0usize;
     let mut i = 0usize;
     while let Some(off) = b.get(i..).and_then(|r| r.iter().position(|&c| c == b'<')) {
@@ -1045,25 +1101,33 @@ fn limit_nesting(html: &str, max_depth: usize) -> &str {
                 }
             }
             Some(c) if c.is_ascii_alphabetic() => {
+                elements += 1;
+                if elements > MAX_ELEMENTS {
+                    tracing::warn!(
+                        offset = start,
+                        "HTML has more than {MAX_ELEMENTS} elements; ignoring the rest"
+                    );
+                    return html.get(..start).unwrap_or("");
+                }
                 let name = tag_name(rest);
                 let (end, self_closing) = tag_end(b, start + 1 + name.len());
                 i = end;
-                let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
-                if lower == "plaintext" {
+                if name.eq_ignore_ascii_case(b"plaintext") {
                     return html;
                 }
-                if foreign == 0 && RAW_TEXT.contains(&lower.as_str()) {
-                    let close = format!("</{lower}");
-                    i = find_ci(b, end, close.as_bytes()).unwrap_or(b.len());
+                if foreign == 0 && in_list(name, RAW_TEXT) {
+                    let mut close = b"</".to_vec();
+                    close.extend_from_slice(name);
+                    i = find_ci(b, end, &close).unwrap_or(b.len());
                     continue;
                 }
-                if VOID.contains(&lower.as_str())
-                    || OPTIONAL_END.contains(&lower.as_str())
+                if in_list(name, VOID)
+                    || in_list(name, OPTIONAL_END)
                     || (self_closing && foreign > 0)
                 {
                     continue;
                 }
-                if lower == "a" {
+                if name.eq_ignore_ascii_case(b"a") {
                     if let Some(pos) = stack.iter().rposition(|n| n.eq_ignore_ascii_case(b"a")) {
                         foreign = foreign.saturating_sub(foreign_in(&stack, pos));
                         stack.truncate(pos);
@@ -1085,6 +1149,10 @@ fn limit_nesting(html: &str, max_depth: usize) -> &str {
         }
     }
     html
+}
+
+fn in_list(name: &[u8], list: &[&str]) -> bool {
+    list.iter().any(|x| x.as_bytes().eq_ignore_ascii_case(name))
 }
 
 /// How many svg/math elements the stack holds from `pos` up.
@@ -1312,6 +1380,9 @@ mod tests {
         assert_eq!(limit_nesting(&svg, MAX_DEPTH).len(), svg.len());
         let quoted = format!(r#"<div title="<div><div>">{}"#, "</div><div>".repeat(1000));
         assert_eq!(limit_nesting(&quoted, MAX_DEPTH).len(), quoted.len());
+        let flat = "<a href=/x>x".repeat(MAX_ELEMENTS + 10);
+        let cut = limit_nesting(&flat, MAX_DEPTH);
+        assert_eq!(cut.len(), "<a href=/x>x".len() * MAX_ELEMENTS);
         let self_closed = "<div/>".repeat(1000);
         assert!(limit_nesting(&self_closed, MAX_DEPTH).len() < self_closed.len());
     }
@@ -1337,6 +1408,20 @@ mod tests {
     }
 
     #[test]
+    fn extractor_can_be_shared_across_tasks() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Extractor>();
+        send_sync::<Extracted>();
+    }
+
+    #[test]
+    fn fold_whitespace_and_invisibles() {
+        assert_eq!(fold("  a \u{a0}\t b\n\u{200B} c\u{AD}d\u{0}e "), "a b cd e");
+        assert_eq!(fold("\u{FEFF}"), "");
+        assert_eq!(fold("\u{FEFF} x"), "x");
+    }
+
+    #[test]
     fn is_document_by_extension() {
         assert!(crate::urlnorm::is_document(&url(
             "https://a.test/x/Price%20Schedule.PDF"
@@ -1347,5 +1432,9 @@ mod tests {
         assert!(!crate::urlnorm::is_document(&url("https://a.test/pdf")));
         assert!(!crate::urlnorm::is_document(&url("https://a.test/.pdf")));
         assert!(!crate::urlnorm::is_document(&url("https://a.test/x.html")));
+        for href in ["a.pdf", "/x/Report.PDF?lang=en.gb", "b.xlsx#sheet", "c.csv"] {
+            assert!(may_be_document(href), "{href}");
+        }
+        assert!(!may_be_document("/agreements/RM1557.14"));
     }
 }

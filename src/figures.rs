@@ -24,16 +24,12 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::LazyLock;
-use std::time::{Duration, Instant};
 
 use regex::Regex;
-use similar::{DiffOp, TextDiff};
+use similar::DiffOp;
 
+use crate::diff::LineDiff;
 use crate::model::FigureChange;
-
-/// How long the line diff behind [`figure_changes`] may run before it settles for a coarser
-/// answer.
-const DIFF_BUDGET: Duration = Duration::from_millis(500);
 
 /// What kind of figure a match is; only figures of one kind are paired before → after.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -149,6 +145,10 @@ pub fn figures(text: &str) -> Vec<String> {
 
 fn find_figures(text: &str) -> Vec<Figure> {
     let mut found: Vec<Figure> = Vec::new();
+    // Every figure has a digit (a UUID without one is not worth a pass over every line).
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return found;
+    }
     for (pattern, re) in PATTERNS.iter() {
         for caps in re.captures_iter(text) {
             let Some(whole) = caps.get(0) else { continue };
@@ -331,10 +331,16 @@ pub fn figure_changes(old: &str, new: &str) -> Vec<FigureChange> {
     if old == new {
         return Vec::new();
     }
-    let diff = TextDiff::configure()
-        .deadline(Instant::now() + DIFF_BUDGET)
-        .diff_lines(old, new);
-    let (removed, added) = changed_figures(diff.ops(), diff.old_slices(), diff.new_slices());
+    figure_changes_in(&LineDiff::new(old, new))
+}
+
+/// [`figure_changes`] over a line diff already computed (so a caller wanting several views
+/// of one change diffs once).
+pub fn figure_changes_in(diff: &LineDiff) -> Vec<FigureChange> {
+    if diff.is_equal() {
+        return Vec::new();
+    }
+    let (removed, added) = changed_figures(diff.ops(), diff.old_lines(), diff.new_lines());
     pair(removed, added)
 }
 
