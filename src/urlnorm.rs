@@ -109,6 +109,16 @@ fn is_cache_buster(name: &str, value: &str) -> bool {
 pub fn canonicalize(url: &Url) -> Url {
     let mut out = url.clone();
     out.set_fragment(None);
+    // Java servlet session ids ride in the path (`/page;jsessionid=ABC123`) and change per
+    // visit: without this every crawl would find the same pages under new URLs.
+    if let Some(i) = out.path().to_ascii_lowercase().find(";jsessionid=") {
+        let path = out.path().to_string();
+        let end = path[i + 1..]
+            .find(['/', ';'])
+            .map_or(path.len(), |j| i + 1 + j);
+        let cleaned = format!("{}{}", &path[..i], &path[end..]);
+        out.set_path(&cleaned);
+    }
     if let Some(query) = url.query() {
         let mut removed = false;
         let kept: Vec<&str> = query
@@ -189,6 +199,17 @@ mod tests {
 
     fn canon(s: &str) -> String {
         canonicalize(&Url::parse(s).unwrap()).to_string()
+    }
+
+    #[test]
+    fn session_ids_in_the_path_are_dropped() {
+        let u = Url::parse("https://h.test/agreements/RM6281;jsessionid=A1B2C3?lot=2").unwrap();
+        assert_eq!(
+            canonicalize(&u).as_str(),
+            "https://h.test/agreements/RM6281?lot=2"
+        );
+        let u = Url::parse("https://h.test/a;JSESSIONID=x/b").unwrap();
+        assert_eq!(canonicalize(&u).as_str(), "https://h.test/a/b");
     }
 
     #[test]
