@@ -179,10 +179,28 @@ fn main() -> ExitCode {
         // A reader that went away (`quietwatch changes | head`) is not an error.
         Err(Exit(_, e)) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(Exit(code, e)) => {
-            eprintln!("quietwatch: {e:#}");
+            eprintln!("quietwatch: {}", describe(&e));
             ExitCode::from(code)
         }
     }
+}
+
+/// An error and its causes on one line. Many errors already print their source in their own
+/// message (`SMTP server h:p: {source}`), so a cause whose text is already there is skipped
+/// rather than repeated.
+fn describe(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -501,7 +519,10 @@ fn cmd_run(cli: &Cli) -> Result<u8, Exit> {
         0
     };
     if let Err(Exit(_, e)) = sent {
-        eprintln!("quietwatch: digest not sent, the changes stay pending for the next run: {e:#}");
+        eprintln!(
+            "quietwatch: digest not sent, the changes stay pending for the next run: {}",
+            describe(&e)
+        );
         code = EXIT_FAILED;
     }
     Ok(code)
@@ -566,7 +587,10 @@ fn cmd_digest(cli: &Cli, dry_run: bool) -> Result<u8, Exit> {
     match send_digest(cli, &config, &mut store) {
         Ok(()) => Ok(0),
         Err(Exit(_, e)) => {
-            eprintln!("quietwatch: digest not sent, the changes stay pending: {e:#}");
+            eprintln!(
+                "quietwatch: digest not sent, the changes stay pending: {}",
+                describe(&e)
+            );
             Ok(EXIT_FAILED)
         }
     }
