@@ -116,7 +116,13 @@ pub async fn run_demo(dir: Option<&Path>) -> Result<DemoReport, DemoError> {
     })?;
     let config = Config::load(&config_path)?;
     let db = config.storage.db.clone();
-    let _ = std::fs::remove_file(&db);
+    // A fresh archive each time: the demo's story starts from an empty store. The WAL and
+    // shared-memory files go too, so a stale log of an earlier demo is never replayed.
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = db.clone().into_os_string();
+        path.push(suffix);
+        let _ = std::fs::remove_file(path);
+    }
     let mut store = Store::open(&db)?;
 
     server.set_version(1);

@@ -4,9 +4,11 @@
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use quietwatch::config::{Config, ConfigError};
-use quietwatch::crawl::{self, Progress, RunReport, SiteReport};
+use quietwatch::crawl::{self, Progress, RunReport, SiteOutcome, SiteReport};
+use quietwatch::history::HistoryError;
 use quietwatch::lock::{LockError, RunLock};
 use quietwatch::store::{ChangeFilter, Store};
+use quietwatch::warc::WarcError;
 use quietwatch::when::{parse_when_ms, DayEdge};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -108,8 +110,7 @@ enum Command {
     },
     /// Write a commented starter config.
     Init {
-        /// Overwrite nothing: fails if the file exists.
-        #[arg(default_value = "config/quietwatch.toml")]
+        /// Where to write it (default: the `--config` path). Never overwrites a file.
         path: Option<PathBuf>,
     },
 }
@@ -145,6 +146,11 @@ impl<E: Into<anyhow::Error>> From<E> for Exit {
             EXIT_LOCKED
         } else if e.downcast_ref::<ConfigError>().is_some()
             || e.downcast_ref::<quietwatch::when::WhenError>().is_some()
+            || e.downcast_ref::<HistoryError>().is_some_and(|h| {
+                matches!(h, HistoryError::BadQuery { .. } | HistoryError::EmptyQuery)
+            })
+            || e.downcast_ref::<WarcError>()
+                .is_some_and(|w| matches!(w, WarcError::UnknownSite(_)))
         {
             EXIT_USAGE
         } else {
@@ -170,11 +176,38 @@ fn main() -> ExitCode {
     init_logging(cli.verbose, cli.quiet);
     match dispatch(&cli) {
         Ok(code) => ExitCode::from(code),
+        // A reader that went away (`quietwatch changes | head`) is not an error.
+        Err(Exit(_, e)) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(Exit(code, e)) => {
-            eprintln!("quietwatch: {e:#}");
+            eprintln!("quietwatch: {}", describe(&e));
             ExitCode::from(code)
         }
     }
+}
+
+/// An error and its causes on one line. Many errors already print their source in their own
+/// message (`SMTP server h:p: {source}`), so a cause whose text is already there is skipped
+/// rather than repeated.
+fn describe(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn init_logging(verbose: u8, quiet: bool) {
@@ -194,6 +227,7 @@ fn init_logging(verbose: u8, quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .try_init();
 }
@@ -295,7 +329,11 @@ fn dispatch(cli: &Cli) -> Result<u8, Exit> {
         Command::Search { text } => {
             let store = read_store(cli)?;
             let hits = quietwatch::history::search(&store, text)?;
-            print!("{}", quietwatch::history::render_search(&hits, text));
+            write!(
+                std::io::stdout().lock(),
+                "{}",
+                quietwatch::history::render_search(&hits, text)
+            )?;
             Ok(0)
         }
         Command::Export(args) => {
@@ -449,6 +487,16 @@ fn open_locked(cli: &Cli, config: &Config) -> Result<(RunLock, Store), Exit> {
 
 fn cmd_crawl(cli: &Cli, site: Option<&str>) -> Result<u8, Exit> {
     let config = load_config(cli)?;
+    if let Some(name) = site {
+        if config.site(name).is_none() {
+            let known: Vec<&str> = config.sites.iter().map(|s| s.name.as_str()).collect();
+            return Err(usage(format!(
+                "{}: no [[site]] named {name:?} (sites: {})",
+                config.source.display(),
+                known.join(", ")
+            )));
+        }
+    }
     let (_lock, mut store) = open_locked(cli, &config)?;
     let report = crawl_locked(cli, &config, &mut store, site, "crawl")?;
     print_summary(cli, &report);
@@ -471,19 +519,27 @@ fn cmd_run(cli: &Cli) -> Result<u8, Exit> {
         0
     };
     if let Err(Exit(_, e)) = sent {
-        eprintln!("quietwatch: digest not sent, the changes stay pending for the next run: {e:#}");
+        eprintln!(
+            "quietwatch: digest not sent, the changes stay pending for the next run: {}",
+            describe(&e)
+        );
         code = EXIT_FAILED;
     }
     Ok(code)
 }
 
+/// The summary line on stdout (not with `-q`); a site that could not be crawled is also
+/// named on stderr, always, since it is why the exit code is 1.
 fn print_summary(cli: &Cli, report: &RunReport) {
-    if !cli.quiet || report.any_site_failed() {
-        let line = report.summary_line();
-        if report.any_site_failed() && cli.quiet {
-            eprintln!("quietwatch: {line}");
-        } else {
-            println!("{line}");
+    if !cli.quiet {
+        println!("{}", report.summary_line());
+    }
+    for site in &report.sites {
+        if let SiteOutcome::Failed(e) = &site.outcome {
+            eprintln!(
+                "quietwatch: site {:?} could not be crawled: {e}; nothing was concluded about its pages",
+                site.site
+            );
         }
     }
 }
@@ -500,13 +556,16 @@ fn send_digest(cli: &Cli, config: &Config, store: &mut Store) -> Result<(), Exit
         config.smtp.as_ref(),
         now,
     ))?;
-    if let (Some(d), false) = (delivery, cli.quiet) {
-        println!(
-            "digest {}: {} ({})",
-            if d.sent { "sent" } else { "written" },
-            digest.subject,
-            d.eml_path.display()
-        );
+    if !cli.quiet {
+        match delivery {
+            Some(d) => println!(
+                "digest {}: {} ({})",
+                if d.sent { "sent" } else { "written" },
+                digest.subject,
+                d.eml_path.display()
+            ),
+            None => println!("no digest: nothing new since the last one"),
+        }
     }
     Ok(())
 }
@@ -517,14 +576,21 @@ fn cmd_digest(cli: &Cli, dry_run: bool) -> Result<u8, Exit> {
         let store = Store::open_readonly(&db_path(cli, Some(&config)))?;
         let input = quietwatch::digest::collect(&store, &config.digest)?;
         let digest = quietwatch::digest::render(&input, &config.digest, chrono::Utc::now())?;
-        print!("{}", quietwatch::mail::dry_run_text(&digest));
+        write!(
+            std::io::stdout().lock(),
+            "{}",
+            quietwatch::mail::dry_run_text(&digest)
+        )?;
         return Ok(0);
     }
     let (_lock, mut store) = open_locked(cli, &config)?;
     match send_digest(cli, &config, &mut store) {
         Ok(()) => Ok(0),
         Err(Exit(_, e)) => {
-            eprintln!("quietwatch: digest not sent, the changes stay pending: {e:#}");
+            eprintln!(
+                "quietwatch: digest not sent, the changes stay pending: {}",
+                describe(&e)
+            );
             Ok(EXIT_FAILED)
         }
     }
@@ -572,7 +638,7 @@ fn cmd_demo(cli: &Cli, dir: Option<&Path>) -> Result<u8, Exit> {
     let rt = runtime()?;
     let report = rt.block_on(quietwatch::demo::run_demo(dir))?;
     if !cli.quiet {
-        print!("{}", report.render());
+        write!(std::io::stdout().lock(), "{}", report.render())?;
     }
     Ok(0)
 }
