@@ -20,6 +20,7 @@ fi
 command -v /usr/bin/time >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 
 raw=$(python3 benches/gen_site.py "$work/site" "$PAGES")
+chmod -R a+rX "$work"   # nginx workers run unprivileged; mktemp -d is 0700
 mkdir -p "$work/logs"
 cat > "$work/nginx.conf" <<CONF
 worker_processes 1;

@@ -317,6 +317,8 @@ struct SiteCrawl<'a> {
     sitemap_complete: bool,
     start_pages: HashSet<i64>,
     start_urls: Vec<String>,
+    /// Each start URL fetched this run, with why it failed (`None`: it answered).
+    start_results: Vec<(String, Option<String>)>,
     redirect_targets: usize,
     /// URLs first seen this run that redirect to a URL not yet a page: (alias, target).
     pending_aliases: Vec<(String, String)>,
@@ -374,6 +376,7 @@ impl<'a> SiteCrawl<'a> {
             sitemap_complete: true,
             start_pages: HashSet::new(),
             start_urls: Vec::new(),
+            start_results: Vec::new(),
             redirect_targets: 0,
             pending_aliases: Vec::new(),
             report: SiteReport {
@@ -465,23 +468,12 @@ impl<'a> SiteCrawl<'a> {
         let not_found = self.probe_not_found(&starts).await?;
 
         // 5. Did the site answer at all?
-        let start_ok = self.start_urls.iter().any(|u| {
-            let Ok(url) = Url::parse(u) else { return false };
-            self.lookup(&url)
-                .and_then(|id| self.observations.get(&id))
-                .is_some_and(|o| !matches!(o, Observation::Failed { .. }))
-        });
-        if !start_ok {
+        if !self.start_results.iter().any(|(_, err)| err.is_none()) {
             let reason = self
-                .start_urls
+                .start_results
                 .iter()
-                .filter_map(|u| Url::parse(u).ok())
-                .filter_map(|u| self.lookup(&u).and_then(|id| self.observations.get(&id)))
-                .find_map(|o| match o {
-                    Observation::Failed { error, .. } => Some(error.clone()),
-                    _ => None,
-                })
-                .unwrap_or_else(|| "no start page could be fetched".to_string());
+                .find_map(|(url, err)| err.as_ref().map(|e| format!("{url}: {e}")))
+                .unwrap_or_else(|| "no start page could be fetched (robots.txt?)".to_string());
             self.report.outcome = SiteOutcome::Failed(format!("start pages failed: {reason}"));
         }
 
@@ -550,6 +542,11 @@ impl<'a> SiteCrawl<'a> {
     ) -> Result<(), CrawlError> {
         let key = url.to_string();
         if self.scheduled.contains(&key) {
+            return Ok(());
+        }
+        // `/x` and `/x/` are one page: whichever form came first is fetched, and links to the
+        // other resolve to it.
+        if urlnorm::trailing_slash_twin(&url).is_some_and(|t| self.scheduled.contains(t.as_str())) {
             return Ok(());
         }
         let page_id = page_id.or_else(|| self.lookup(&url));
@@ -642,6 +639,19 @@ impl<'a> SiteCrawl<'a> {
         };
         let mut rec = base_record(self.run_id, purpose, &outcome);
         rec.first_status = first_status;
+        if task.purpose == Purpose::Page && self.start_urls.iter().any(|u| u == task.url.as_str())
+        {
+            // A 404 is a finding; a start page that cannot be read at all is a failure.
+            let failure = match &outcome.result {
+                Err(e) => Some(e.to_string()),
+                Ok(r) if r.status >= 500 || matches!(r.status, 401 | 403 | 429) => {
+                    Some(format!("HTTP {}", r.status))
+                }
+                Ok(r) if r.truncated => Some("body larger than max_body_bytes".to_string()),
+                Ok(_) => None,
+            };
+            self.start_results.push((task.url.to_string(), failure));
+        }
 
         let response = match &outcome.result {
             Err(e) => {
@@ -899,7 +909,8 @@ impl<'a> SiteCrawl<'a> {
         for link in links {
             let is_doc = urlnorm::is_document(link);
             if is_doc {
-                if self.site.documents {
+                // max_depth 0 watches the start pages only, documents included.
+                if self.site.documents && self.site.max_depth > 0 {
                     self.enqueue(link.clone(), depth + 1, None, false).await?;
                 }
             } else if depth < self.site.max_depth {

@@ -368,7 +368,7 @@ pub async fn deliver_with_timeout(
     let mut sent_at = None;
     if let Some(smtp) = smtp {
         if let Err(e) = send_raw(msg.envelope(), &bytes, smtp, timeout).await {
-            tracing::error!(error = %e, "digest not sent; its changes stay pending for the next run");
+            tracing::debug!(error = %e, "digest not sent; its changes stay pending for the next run");
             return Err(e);
         }
         sent_at = Some(now_ms());

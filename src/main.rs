@@ -510,6 +510,13 @@ fn cmd_crawl(cli: &Cli, site: Option<&str>) -> Result<u8, Exit> {
 fn cmd_run(cli: &Cli) -> Result<u8, Exit> {
     let config = load_config(cli)?;
     let (_lock, mut store) = open_locked(cli, &config)?;
+    // Say now, not after a long crawl, that the digest will not go out; the crawl still runs
+    // and its changes wait for the next digest.
+    if let Some(var) = config.smtp.as_ref().and_then(|s| s.password_env.as_deref()) {
+        if std::env::var_os(var).is_none() {
+            tracing::warn!("[smtp] password_env names {var}, which is not set: the digest will not be sent");
+        }
+    }
     let report = crawl_locked(cli, &config, &mut store, None, "run")?;
     print_summary(cli, &report);
     let sent = send_digest(cli, &config, &mut store);
@@ -519,13 +526,29 @@ fn cmd_run(cli: &Cli) -> Result<u8, Exit> {
         0
     };
     if let Err(Exit(_, e)) = sent {
-        eprintln!(
-            "quietwatch: digest not sent, the changes stay pending for the next run: {}",
-            describe(&e)
-        );
+        digest_failed(&e);
         code = EXIT_FAILED;
     }
     Ok(code)
+}
+
+/// Says on stderr what a failed digest means for the pending changes.
+fn digest_failed(e: &anyhow::Error) {
+    let recorded = !matches!(
+        e.downcast_ref::<quietwatch::mail::MailError>(),
+        Some(quietwatch::mail::MailError::Store(_))
+    );
+    if recorded {
+        eprintln!(
+            "quietwatch: digest not sent, the changes stay pending for the next run: {}",
+            describe(e)
+        );
+    } else {
+        eprintln!(
+            "quietwatch: the digest may have been sent but could not be recorded; the next digest may repeat its items: {}",
+            describe(e)
+        );
+    }
 }
 
 /// The summary line on stdout (not with `-q`); a site that could not be crawled is also
@@ -587,10 +610,7 @@ fn cmd_digest(cli: &Cli, dry_run: bool) -> Result<u8, Exit> {
     match send_digest(cli, &config, &mut store) {
         Ok(()) => Ok(0),
         Err(Exit(_, e)) => {
-            eprintln!(
-                "quietwatch: digest not sent, the changes stay pending: {}",
-                describe(&e)
-            );
+            digest_failed(&e);
             Ok(EXIT_FAILED)
         }
     }
