@@ -1,5 +1,7 @@
-//! HTTP tests of every `serve` route, over real loopback HTTP, against an archive filled
-//! through the Store API (see `tests/browser/fixture.rs`).
+//! HTTP tests of every `serve` route, over real loopback HTTP: against an archive filled
+//! through the Store API (see `tests/browser/fixture.rs`), whose corner cases a crawl cannot
+//! produce on demand, and against an archive filled by a real crawl of the bundled demo site
+//! (`every_route_over_a_real_crawl_of_the_demo_site`).
 
 #[path = "browser/fixture.rs"]
 #[allow(dead_code)]
@@ -284,6 +286,15 @@ async fn page_timeline_has_versions_changes_errors_and_a_get_form() {
     .await;
     assert_eq!(twin.status, StatusCode::OK);
 
+    // A URL with a fragment is the page without it (as `quietwatch history` reads it).
+    let fragment = get(
+        &base,
+        &format!("/page?url={}", enc(&format!("{CHANGED_URL}#lots"))),
+    )
+    .await;
+    assert_eq!(fragment.status, StatusCode::OK);
+    assert!(fragment.body.contains("kind-changed"));
+
     let unknown = get(&base, "/page?url=https%3A%2F%2Fnowhere.example%2F").await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert!(unknown.body.contains("no page at https://nowhere.example"));
@@ -432,7 +443,7 @@ async fn search_reports_when_text_appeared_and_disappeared() {
 
     for bad in [
         "/search?q=%22unterminated",
-        "/search?q=RM6281.14",
+        "/search?q=%28market",
         "/search?q=AND",
     ] {
         let g = get(&base, bad).await;
@@ -441,8 +452,17 @@ async fn search_reports_when_text_appeared_and_disappeared() {
         assert!(g.body.contains("Search for it as a phrase"), "{bad}");
     }
     // The suggested phrase search works.
-    let phrase = get(&base, "/search?q=%22RM6281.14%22").await;
+    let phrase = get(&base, "/search?q=%22AND%22").await;
     assert_eq!(phrase.status, StatusCode::OK);
+    // Plain text with punctuation is one phrase, as `quietwatch search` reads it: a
+    // framework number or a sum of money just works.
+    for q in ["RM6281.14", "%C2%A317bn", "market+engagement"] {
+        let g = get(&base, &format!("/search?q={q}")).await;
+        assert_eq!(g.status, StatusCode::OK, "{q}: {}", g.body);
+    }
+    let money = get(&base, "/search?q=%C2%A317bn").await;
+    assert!(money.body.contains(CHANGED_URL), "{}", money.body);
+    assert!(!money.body.contains(NHS_URL), "{}", money.body);
 }
 
 #[tokio::test]
