@@ -1300,8 +1300,8 @@ fn cap_str(s: &str, max: usize) -> (&str, bool) {
 }
 
 /// Lays [`LineDiff::hunks`] out for the diff page: gaps for the unchanged lines left out,
-/// each removed line beside the added line that replaced it, and a line added or removed
-/// whole marked whole.
+/// each removed line beside the added line that replaced it, and a line added, removed or
+/// rewritten outright marked whole.
 fn diff_view_model(old: &str, new: &str) -> DiffView {
     let mut view = DiffView::default();
     if old == new {
@@ -1484,6 +1484,30 @@ mod tests {
         // Inline: context, removed, added, context, added — in text order.
         let tags: Vec<&str> = d.inline.iter().map(|r| r.tag).collect();
         assert_eq!(tags, ["eq", "del", "ins", "eq", "ins"]);
+    }
+
+    #[test]
+    fn a_line_that_only_gained_words_is_not_struck_out_whole() {
+        let d = diff_view_model(
+            "Intro\n# Penetration Testing Services\nTail\n",
+            "Intro\n# Penetration Testing and IT Health Check Services\nTail\n",
+        );
+        let row = d
+            .side
+            .iter()
+            .find(|r| r.left.as_ref().is_some_and(|c| c.tag == "del"));
+        let left = row.and_then(|r| r.left.as_ref()).expect("a removed line");
+        assert!(left.segs.iter().all(|s| !s.emphasised), "{:?}", left.segs);
+        let right = row
+            .and_then(|r| r.right.as_ref())
+            .expect("beside its new form");
+        let marked: Vec<&str> = right
+            .segs
+            .iter()
+            .filter(|s| s.emphasised)
+            .map(|s| s.text.trim())
+            .collect();
+        assert_eq!(marked, ["and IT Health Check"]);
     }
 
     #[test]
