@@ -61,6 +61,8 @@ const TIMELINE_CHANGES: u32 = 200;
 const TIMELINE_PROBLEMS: u32 = 100;
 /// Pages a search lists (in the CLI's order, by URL); the rest are counted.
 const SEARCH_PAGES: usize = 200;
+/// Linked documents listed on a version page.
+const MAX_DOCUMENTS_SHOWN: usize = 200;
 /// Bytes of extracted text shown on a version page.
 const MAX_TEXT_SHOWN: usize = 2_000_000;
 /// Bytes of each side fed to the diff.
@@ -973,6 +975,30 @@ async fn page_view(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respon
     .await
 }
 
+/// Which of `urls` are pages of the archive (a linked document may be out of scope or denied
+/// and never fetched: a link to its timeline would be a 404). One statement.
+fn archived_urls(
+    store: &Store,
+    urls: &[&String],
+) -> Result<std::collections::HashSet<String>, AppError> {
+    if urls.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = format!(
+        "SELECT url FROM pages WHERE url IN ({})",
+        vec!["?"; urls.len()].join(",")
+    );
+    let read = || -> rusqlite::Result<std::collections::HashSet<String>> {
+        let mut st = store.conn().prepare(&sql)?;
+        let rows = st.query_map(rusqlite::params_from_iter(urls.iter()), |r| r.get(0))?;
+        rows.collect()
+    };
+    read().map_err(|e| {
+        tracing::error!(error = %e, "archive read failed");
+        AppError::Internal
+    })
+}
+
 fn version_id(raw: &str) -> Result<i64, AppError> {
     raw.parse::<i64>()
         .map_err(|_| AppError::NotFound(format!("There is no version {raw:?}.")))
@@ -992,6 +1018,8 @@ async fn version_view(State(app): State<Arc<App>>, UrlPath(id): UrlPath<String>)
             .map(FetchView::from);
         let (prev, next) = store.serve_neighbour_versions(page.id, v.id)?;
         let (text, truncated) = cap_str(&v.text, MAX_TEXT_SHOWN);
+        let documents: Vec<&String> = v.documents.iter().take(MAX_DOCUMENTS_SHOWN).collect();
+        let archived = archived_urls(store, &documents)?;
         Ok(app.render(
             StatusCode::OK,
             "version.html",
@@ -1006,8 +1034,9 @@ async fn version_view(State(app): State<Arc<App>>, UrlPath(id): UrlPath<String>)
                     first_seen => v.first_seen,
                     last_seen => v.last_seen,
                     seen_count => v.seen_count,
-                    documents => v.documents.iter().take(200).map(|d| context! {
-                        url => d, href => external(d), page_href => page_link("", d),
+                    documents => documents.iter().map(|d| context! {
+                        url => d, href => external(d),
+                        page_href => archived.contains(d.as_str()).then(|| page_link("", d)),
                     }).collect::<Vec<_>>(),
                     links => v.links.len(),
                 },

@@ -809,6 +809,25 @@ async fn every_route_over_a_real_crawl_of_the_demo_site() {
     let mut pages = vec![index.body.clone(), all.body.clone(), site.body.clone()];
     pages.push(gone.body.clone());
     pages.push(tl.body.clone());
+    // And every version page of the site's latest versions: their neighbours, diffs and
+    // linked documents (RM6187 links a CSV the config denies: never archived, so no link
+    // to a timeline it does not have).
+    let gca_id = store.find_site(gca).unwrap().unwrap().id;
+    for p in store.pages_of_site(gca_id).unwrap() {
+        if let Some(v) = p.latest_version {
+            pages.push(get(&base, &format!("/version/{v}")).await.body);
+        }
+    }
+    let csv = h.url(
+        "gca",
+        "/wp-content/uploads/2025/11/RM6187-Pricing-Matrix.csv",
+    );
+    assert!(
+        pages
+            .iter()
+            .any(|b| b.contains(&format!("{csv}</a> <span class=\"muted\">(not archived)"))),
+        "the denied CSV is not listed as not archived"
+    );
     let mut checked = 0;
     let mut seen = std::collections::BTreeSet::new();
     for body in &pages {
@@ -824,5 +843,5 @@ async fn every_route_over_a_real_crawl_of_the_demo_site() {
             checked += 1;
         }
     }
-    assert!(checked > 50, "only {checked} links");
+    assert!(checked > 100, "only {checked} links");
 }
