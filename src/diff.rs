@@ -1,8 +1,10 @@
 //! Line diffs with word-level highlights, always in bounded time.
 //!
-//! Three consumers want three shapes of the same diff: detection wants numbers (words added
+//! Four consumers want four shapes of the same diff: detection wants numbers (words added
 //! and removed, a similarity), the digest wants a short excerpt with the changed words
-//! emphasised, and `quietwatch diff` wants a readable unified diff. All of them read one
+//! emphasised, `quietwatch diff` wants a readable unified diff and `quietwatch serve` wants
+//! numbered lines to lay out side by side. The last three are views of one structure,
+//! [`LineDiff::hunks`], so they cannot disagree. All of them read one
 //! [`LineDiff`] of the *extracted* text (one block per line, see [`crate::extract`]): lines
 //! are diffed first, then words inside changed blocks only, so the cost follows the size of
 //! the change, and a caller wanting several views (see [`crate::compare`]) diffs once.
@@ -61,6 +63,8 @@ pub struct LineDiff<'a> {
     old: Vec<&'a str>,
     new: Vec<&'a str>,
     ops: Vec<DiffOp>,
+    /// The line diff hit [`LINE_BUDGET`] and is coarser than it could be.
+    line_coarse: bool,
     /// Shared by every word diff read from this line diff.
     word_deadline: Instant,
 }
@@ -70,6 +74,7 @@ impl<'a> LineDiff<'a> {
     pub fn new(old: &'a str, new: &'a str) -> LineDiff<'a> {
         let old_lines: Vec<&str> = old.lines().collect();
         let new_lines: Vec<&str> = new.lines().collect();
+        let line_deadline = Instant::now() + LINE_BUDGET;
         let ops = if old == new {
             vec![DiffOp::Equal {
                 old_index: 0,
@@ -81,13 +86,14 @@ impl<'a> LineDiff<'a> {
                 Algorithm::Myers,
                 &old_lines,
                 &new_lines,
-                Some(Instant::now() + LINE_BUDGET),
+                Some(line_deadline),
             )
         };
         LineDiff {
             old: old_lines,
             new: new_lines,
             ops,
+            line_coarse: Instant::now() > line_deadline,
             word_deadline: Instant::now() + WORD_BUDGET,
         }
     }
@@ -168,21 +174,31 @@ impl<'a> LineDiff<'a> {
         }
     }
 
-    /// The lines of one op, limited to `limit` lines per side, as tagged segment lists.
-    fn op_lines(&self, op: &DiffOp, limit: usize) -> Vec<(char, Vec<Segment>)> {
+    /// The lines of one op, limited to `limit` lines per side, numbered.
+    fn op_lines(&self, op: &DiffOp, limit: usize) -> Vec<DiffLine> {
         let old_block = self.old_block(op);
         let new_block = self.new_block(op);
         let old_block = old_block.get(..limit.min(old_block.len())).unwrap_or(&[]);
         let new_block = new_block.get(..limit.min(new_block.len())).unwrap_or(&[]);
-        let plain = |tag: char, lines: &[&str]| -> Vec<(char, Vec<Segment>)> {
+        let (old_at, new_at) = (op.old_range().start, op.new_range().start);
+        // Line `i` of the op's block on each side, 1-based in its text.
+        let line = |tag: char, i: usize, segments: Vec<Segment>, whole: bool| DiffLine {
+            tag,
+            old_line: (tag != '+').then_some(old_at + i + 1),
+            new_line: (tag != '-').then_some(new_at + i + 1),
+            segments,
+            whole,
+        };
+        let plain = |tag: char, lines: &[&str]| -> Vec<DiffLine> {
             lines
                 .iter()
-                .map(|l| {
+                .enumerate()
+                .map(|(i, l)| {
                     let segments = vec![Segment {
                         text: (*l).to_owned(),
                         emphasised: false,
                     }];
-                    (tag, segments)
+                    line(tag, i, segments, tag != ' ')
                 })
                 .collect()
         };
@@ -193,8 +209,14 @@ impl<'a> LineDiff<'a> {
             DiffTag::Replace => match inline_block(old_block, new_block, self.word_deadline) {
                 Some((old_lines, new_lines)) => old_lines
                     .into_iter()
-                    .map(|s| ('-', s))
-                    .chain(new_lines.into_iter().map(|s| ('+', s)))
+                    .enumerate()
+                    .map(|(i, s)| line('-', i, s, false))
+                    .chain(
+                        new_lines
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, s)| line('+', i, s, false)),
+                    )
                     .collect(),
                 None => {
                     let mut out = plain('-', old_block);
@@ -205,14 +227,71 @@ impl<'a> LineDiff<'a> {
         }
     }
 
+    /// Changed lines in hunks with `context` unchanged lines around each change, numbered,
+    /// the changed words emphasised — the structure [`LineDiff::excerpt`], [`LineDiff::render`]
+    /// and the web UI's side-by-side view are drawn from. At most `max_lines` lines in all;
+    /// word-level work is done only for the lines kept. Empty when the texts are equal.
+    pub fn hunks(&self, context: usize, max_lines: usize) -> Hunks {
+        let mut out = Hunks {
+            coarse: self.line_coarse,
+            ..Hunks::default()
+        };
+        if self.is_equal() {
+            return out;
+        }
+        let mut produced = 0usize;
+        let mut old_pos = 0usize;
+        for group in group_diff_ops(self.ops.clone(), context) {
+            let (Some(first), Some(last)) = (group.first(), group.last()) else {
+                continue;
+            };
+            if produced >= max_lines {
+                out.truncated = true;
+                break;
+            }
+            let (old_start, new_start) = (first.old_range().start, first.new_range().start);
+            let mut hunk = Hunk {
+                skipped: old_start.saturating_sub(old_pos),
+                old_start,
+                old_len: last.old_range().end.saturating_sub(old_start),
+                new_start,
+                new_len: last.new_range().end.saturating_sub(new_start),
+                lines: Vec::new(),
+            };
+            old_pos = last.old_range().end;
+            for op in &group {
+                let room = max_lines.saturating_sub(produced);
+                let lines = self.op_lines(op, room);
+                let (kept, cut) = (lines.len().min(room), lines.len() > room);
+                let full = match op.tag() {
+                    DiffTag::Equal | DiffTag::Delete => op.old_range().len(),
+                    DiffTag::Insert => op.new_range().len(),
+                    DiffTag::Replace => op.old_range().len() + op.new_range().len(),
+                };
+                hunk.lines.extend(lines.into_iter().take(kept));
+                produced += kept;
+                if cut || full > kept {
+                    out.truncated = true;
+                    break;
+                }
+            }
+            out.hunks.push(hunk);
+            if out.truncated {
+                break;
+            }
+        }
+        if !out.truncated {
+            out.skipped_after = self.old.len().saturating_sub(old_pos);
+        }
+        out.coarse |= Instant::now() > self.word_deadline;
+        out
+    }
+
     /// A short excerpt for digests; see [`excerpt`].
     pub fn excerpt(&self, max_lines: usize, max_line_chars: usize) -> Vec<ExcerptLine> {
-        if self.is_equal() || max_lines == 0 {
-            return Vec::new();
-        }
         let mut out: Vec<ExcerptLine> = Vec::new();
-        'groups: for (gi, group) in group_diff_ops(self.ops.clone(), 1).iter().enumerate() {
-            if gi > 0 {
+        'hunks: for (i, hunk) in self.hunks(1, max_lines).hunks.into_iter().enumerate() {
+            if i > 0 {
                 if out.len() + 2 > max_lines {
                     break;
                 }
@@ -224,16 +303,14 @@ impl<'a> LineDiff<'a> {
                     }],
                 });
             }
-            for op in group {
-                for (tag, segments) in self.op_lines(op, max_lines) {
-                    if out.len() >= max_lines {
-                        break 'groups;
-                    }
-                    out.push(ExcerptLine {
-                        tag,
-                        segments: cap_segments(segments, max_line_chars),
-                    });
+            for line in hunk.lines {
+                if out.len() >= max_lines {
+                    break 'hunks;
                 }
+                out.push(ExcerptLine {
+                    tag: line.tag,
+                    segments: cap_segments(line.segments, max_line_chars),
+                });
             }
         }
         out
@@ -242,19 +319,11 @@ impl<'a> LineDiff<'a> {
     /// A unified-style diff; see [`render`].
     pub fn render(&self, color: bool) -> String {
         let mut out = String::new();
-        if self.is_equal() {
-            return out;
-        }
-        for group in group_diff_ops(self.ops.clone(), RENDER_CONTEXT) {
-            let (Some(first), Some(last)) = (group.first(), group.last()) else {
-                continue;
-            };
-            let old_start = first.old_range().start;
-            let new_start = first.new_range().start;
+        for hunk in self.hunks(RENDER_CONTEXT, usize::MAX).hunks {
             let header = format!(
                 "@@ -{} +{} @@",
-                hunk_range(old_start, last.old_range().end.saturating_sub(old_start)),
-                hunk_range(new_start, last.new_range().end.saturating_sub(new_start))
+                hunk_range(hunk.old_start, hunk.old_len),
+                hunk_range(hunk.new_start, hunk.new_len)
             );
             if color {
                 out.push_str(CYAN);
@@ -264,36 +333,80 @@ impl<'a> LineDiff<'a> {
                 out.push_str(&header);
             }
             out.push('\n');
-            for op in &group {
-                for (tag, segments) in self.op_lines(op, usize::MAX) {
-                    let line_color = match tag {
-                        '-' => RED,
-                        '+' => GREEN,
-                        _ => "",
-                    };
-                    if !color || line_color.is_empty() {
-                        out.push(tag);
-                        segments.iter().for_each(|s| out.push_str(&s.text));
-                    } else {
-                        out.push_str(line_color);
-                        out.push(tag);
-                        for s in &segments {
-                            if s.emphasised {
-                                out.push_str(EMPHASIS);
-                                out.push_str(&s.text);
-                                out.push_str(NO_EMPHASIS);
-                            } else {
-                                out.push_str(&s.text);
-                            }
+            for DiffLine { tag, segments, .. } in &hunk.lines {
+                let line_color = match tag {
+                    '-' => RED,
+                    '+' => GREEN,
+                    _ => "",
+                };
+                if !color || line_color.is_empty() {
+                    out.push(*tag);
+                    segments.iter().for_each(|s| out.push_str(&s.text));
+                } else {
+                    out.push_str(line_color);
+                    out.push(*tag);
+                    for s in segments {
+                        if s.emphasised {
+                            out.push_str(EMPHASIS);
+                            out.push_str(&s.text);
+                            out.push_str(NO_EMPHASIS);
+                        } else {
+                            out.push_str(&s.text);
                         }
-                        out.push_str(RESET);
                     }
-                    out.push('\n');
+                    out.push_str(RESET);
                 }
+                out.push('\n');
             }
         }
         out
     }
+}
+
+/// One line of a [`LineDiff::hunks`] diff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffLine {
+    /// `' '` context, `'-'` removed, `'+'` added (as in [`ExcerptLine`]).
+    pub tag: char,
+    /// 1-based line number in the old text (`None` for an added line).
+    pub old_line: Option<usize>,
+    /// 1-based line number in the new text (`None` for a removed line).
+    pub new_line: Option<usize>,
+    /// The line; inside a replaced block that mostly survived, the changed words (and the
+    /// spaces between two of them) are emphasised.
+    pub segments: Vec<Segment>,
+    /// The line was added, removed or rewritten outright: it changed as a whole, not word by
+    /// word (it carries no emphasis). A `'-'` line with no emphasis and `whole == false`
+    /// lost no words: its block only gained some.
+    pub whole: bool,
+}
+
+/// Changed lines with their context, as a unified diff's `@@` hunk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hunk {
+    /// Unchanged lines left out between the previous hunk (or the start) and this one.
+    pub skipped: usize,
+    /// 0-based start and length of the hunk in the old text.
+    pub old_start: usize,
+    pub old_len: usize,
+    /// 0-based start and length of the hunk in the new text.
+    pub new_start: usize,
+    pub new_len: usize,
+    /// The hunk's lines in order (in a replaced block the removed lines come first); cut
+    /// short only when [`Hunks::truncated`].
+    pub lines: Vec<DiffLine>,
+}
+
+/// The result of [`LineDiff::hunks`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hunks {
+    pub hunks: Vec<Hunk>,
+    /// Unchanged lines after the last hunk (0 when truncated: not shown).
+    pub skipped_after: usize,
+    /// `max_lines` was reached: later lines are left out.
+    pub truncated: bool,
+    /// A deadline passed: the diff is coarser than it could be (blocks replaced whole).
+    pub coarse: bool,
 }
 
 /// Counts the words and lines added and removed between two texts.
@@ -597,6 +710,67 @@ mod tests {
     }
 
     #[test]
+    fn hunks_number_lines_count_skipped_lines_and_stop_at_the_cap() {
+        let old: String = (1..=10).map(|i| format!("line number {i}\n")).collect();
+        let new = old.replace("line number 5\n", "line number five\n");
+        let d = LineDiff::new(&old, &new);
+        let h = d.hunks(3, 100);
+        assert!(!h.truncated && !h.coarse);
+        assert_eq!(h.hunks.len(), 1);
+        let hunk = &h.hunks[0];
+        assert_eq!((hunk.skipped, h.skipped_after), (1, 2));
+        assert_eq!(
+            (hunk.old_start, hunk.old_len, hunk.new_start, hunk.new_len),
+            (1, 7, 1, 7)
+        );
+        let tags: String = hunk.lines.iter().map(|l| l.tag).collect();
+        assert_eq!(tags, "   -+   ");
+        let del = &hunk.lines[3];
+        assert_eq!(
+            (del.old_line, del.new_line, del.whole),
+            (Some(5), None, false)
+        );
+        assert_eq!(
+            del.segments,
+            vec![
+                Segment {
+                    text: "line number ".into(),
+                    emphasised: false
+                },
+                Segment {
+                    text: "5".into(),
+                    emphasised: true
+                },
+            ]
+        );
+        let ins = &hunk.lines[4];
+        assert_eq!((ins.old_line, ins.new_line), (None, Some(5)));
+        assert_eq!(
+            (hunk.lines[5].old_line, hunk.lines[5].new_line),
+            (Some(6), Some(6))
+        );
+
+        let cut = d.hunks(3, 4);
+        assert!(cut.truncated);
+        assert_eq!(cut.hunks.iter().map(|h| h.lines.len()).sum::<usize>(), 4);
+        assert_eq!(cut.skipped_after, 0);
+        assert!(LineDiff::new(&old, &old).hunks(3, 100).hunks.is_empty());
+
+        // Lines added, removed or rewritten outright are whole; a line that only gained
+        // words is not, though nothing in it is emphasised.
+        let h = LineDiff::new(
+            "keep\nPenetration Testing Services\ngone line\n",
+            "keep\nPenetration Testing and IT Health Check Services\n",
+        )
+        .hunks(3, 100);
+        let lines = &h.hunks[0].lines;
+        let old_heading = lines.iter().find(|l| l.tag == '-' && l.old_line == Some(2));
+        assert!(old_heading.is_some_and(|l| !l.whole && l.segments.iter().all(|s| !s.emphasised)));
+        let h = LineDiff::new("a\nb\n", "a\nb\nwholly new\n").hunks(3, 100);
+        assert!(h.hunks[0].lines.iter().any(|l| l.tag == '+' && l.whole));
+    }
+
+    #[test]
     fn appended_line_does_not_touch_the_previous_last_line() {
         let r = render("a\nb", "a\nb\nc", false);
         assert_eq!(r, "@@ -1,2 +1,3 @@\n a\n b\n+c\n");
@@ -625,6 +799,9 @@ mod tests {
         let s = diff_stats(&old, &new);
         assert!(s.words_added > 0 && s.similarity < 1.0);
         assert!(excerpt(&old, &new, 12, 300).len() <= 12);
+        let h = LineDiff::new(&old, &new).hunks(3, 5000);
+        assert!(h.truncated);
+        assert_eq!(h.hunks.iter().map(|h| h.lines.len()).sum::<usize>(), 5000);
         assert!(!render(&old, &new, true).is_empty());
     }
 }

@@ -519,15 +519,13 @@ fn item_view(c: &Change, archive: Option<&str>) -> ItemView {
         });
     }
 
+    // The web UI's routes are defined once, in `serve`: the page's timeline, and the diff
+    // when the change has two versions to compare.
     let (page_link, diff_link) = match archive {
-        Some(a) => {
-            let enc: String = url::form_urlencoded::byte_serialize(c.url.as_bytes()).collect();
-            let diff = match (c.from, c.to) {
-                (Some(f), Some(t)) => Some(format!("{a}/diff?url={enc}&from={f}&to={t}")),
-                _ => None,
-            };
-            (Some(format!("{a}/page?url={enc}")), diff)
-        }
+        Some(a) => (
+            Some(crate::serve::page_link(a, &c.url)),
+            crate::serve::change_diff_link(a, c),
+        ),
         None => (None, None),
     };
 

@@ -138,6 +138,8 @@ pub struct VersionAt {
 pub struct SearchHit {
     pub url: String,
     pub site: String,
+    /// The title of the page's latest version ("" when it has none).
+    pub title: String,
     /// Earliest `first_seen` among the page's versions containing the text.
     pub first_seen: i64,
     /// Latest `last_seen` among them: the last time the text was seen on the page.
@@ -145,6 +147,9 @@ pub struct SearchHit {
     /// The page's latest version contains the text and the page is live (state `live`, or
     /// `moved` — its content lives on at the new URL — or `new`, not yet judged).
     pub present_now: bool,
+    /// The page's latest version contains the text, whatever the page's state (a removed
+    /// page's last words still had it).
+    pub in_latest: bool,
     /// Versions of the page containing the text, oldest first.
     pub version_ids: Vec<i64>,
     /// The page's state as detection left it (live, removed, redirected…).
@@ -159,8 +164,9 @@ pub struct SearchHit {
 // ---------------------------------------------------------------- page lookup
 
 /// Finds a page by what a user typed: the URL as given, then without its fragment (the store
-/// never keeps fragments). The store also tries aliases and the trailing-slash twin.
-fn find_page(store: &Store, url: &str) -> Result<PageRow> {
+/// never keeps fragments). The store also tries aliases and the trailing-slash twin. Public so
+/// the CLI and the web UI resolve an address the same way.
+pub fn find_page(store: &Store, url: &str) -> Result<PageRow> {
     let url = url.trim();
     if let Some(p) = store.find_page_by_url(url)? {
         return Ok(p);
@@ -967,6 +973,7 @@ struct PageAcc {
     state: String,
     state_since: Option<i64>,
     latest_version: Option<i64>,
+    latest_title: Option<String>,
     first_seen: i64,
     last_seen: i64,
     version_ids: Vec<i64>,
@@ -990,10 +997,11 @@ pub fn search(store: &Store, query: &str) -> Result<Vec<SearchHit>> {
     let c = store.conn();
     let mut st = c.prepare(
         "SELECT v.id, v.page_id, v.first_seen, v.last_seen,
-                p.url, s.name, p.state, p.state_since, p.latest_version
+                p.url, s.name, p.state, p.state_since, p.latest_version, lv.title
          FROM versions v
          JOIN pages p ON p.id = v.page_id
          JOIN sites s ON s.id = p.site_id
+         LEFT JOIN versions lv ON lv.id = p.latest_version
          WHERE v.text_id IN (SELECT rowid FROM texts_fts WHERE texts_fts MATCH ?1)
          ORDER BY v.page_id, v.id",
     )?;
@@ -1018,6 +1026,7 @@ pub fn search(store: &Store, query: &str) -> Result<Vec<SearchHit>> {
                 state: r.get(6)?,
                 state_since: r.get(7)?,
                 latest_version: r.get(8)?,
+                latest_title: r.get(9)?,
                 first_seen: first,
                 last_seen: last,
                 version_ids: Vec::new(),
@@ -1053,9 +1062,11 @@ pub fn search(store: &Store, query: &str) -> Result<Vec<SearchHit>> {
         hits.push(SearchHit {
             url: acc.url,
             site: acc.site,
+            title: acc.latest_title.unwrap_or_default(),
             first_seen: acc.first_seen,
             last_seen: acc.last_seen,
             present_now: latest_has && live,
+            in_latest: latest_has,
             version_ids: acc.version_ids,
             page_state: acc.state,
             state_since: acc.state_since,

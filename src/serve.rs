@@ -13,13 +13,19 @@
 //! - **It runs beside cron.** Each request borrows a read-only SQLite connection (with a busy
 //!   timeout) from a small pool; under WAL a crawl writing the same file never blocks it and
 //!   it never blocks the crawl. Database work runs on tokio's blocking pool.
+//! - **One answer per question.** A page is found by [`crate::history::find_page`] (URL,
+//!   alias, trailing-slash twin, fragment), the search is [`crate::history::search`] and a
+//!   diff is [`crate::diff`]'s, so the web UI, the CLI, detection and the digest never
+//!   disagree about what a page said or how much of it changed.
 //! - **Bounded work.** Every list has a LIMIT (changes are keyset-paginated), a view costs a
-//!   fixed handful of statements (no query per row), diffs run with a deadline on capped
-//!   input and produce a capped number of rows.
+//!   fixed handful of statements (no query per row), diffs run under `crate::diff`'s
+//!   deadlines on capped input and produce a capped number of rows.
 //! - **Loopback by default.** The archive may hold material a team has not published; binding
 //!   elsewhere is allowed but logged as a warning.
 
-use crate::model::{Change, ChangeKind, Significance};
+use crate::diff::{DiffLine, LineDiff};
+use crate::history::{self, HistoryError};
+use crate::model::{Change, ChangeKind, Segment, Significance};
 use crate::store::{
     format_ms, FetchRow, PageRow, ServeChangeQuery, Store, StoreError, VersionBrief,
 };
@@ -32,12 +38,10 @@ use axum::Router;
 use chrono::{DateTime, TimeZone, Utc};
 use minijinja::{context, AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
-use similar::{ChangeTag, DiffOp, TextDiff};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 /// The Content-Security-Policy of every response: no scripts, no frames, no foreign
 /// anything; styles and images only from this server, forms only to this server.
@@ -55,21 +59,18 @@ const TIMELINE_VERSIONS: u32 = 1000;
 const TIMELINE_CHANGES: u32 = 200;
 /// Problem fetches shown on a timeline (the newest ones).
 const TIMELINE_PROBLEMS: u32 = 100;
-/// Text ids a search may match before it asks for a narrower query.
-const SEARCH_TEXTS: u32 = 5000;
-/// Pages a search lists.
-const SEARCH_PAGES: u32 = 200;
+/// Pages a search lists (in the CLI's order, by URL); the rest are counted.
+const SEARCH_PAGES: usize = 200;
+/// Linked documents listed on a version page.
+const MAX_DOCUMENTS_SHOWN: usize = 200;
 /// Bytes of extracted text shown on a version page.
 const MAX_TEXT_SHOWN: usize = 2_000_000;
 /// Bytes of each side fed to the diff.
 const MAX_DIFF_INPUT: usize = 1_000_000;
-/// Rows a diff view renders.
-const MAX_DIFF_ROWS: usize = 5000;
+/// Lines a diff view renders (each is one inline row; side by side has at most as many).
+const MAX_DIFF_LINES: usize = 5000;
 /// Unchanged lines kept around each change in a diff.
 const DIFF_CONTEXT: usize = 3;
-/// Time allowed for one diff (line diff plus word diffs); past it the diff gets coarser, not
-/// slower.
-const DIFF_DEADLINE: Duration = Duration::from_secs(2);
 /// Idle read-only connections kept for reuse.
 const POOL_SIZE: usize = 4;
 
@@ -173,13 +174,20 @@ pub fn version_link(base: &str, id: i64) -> String {
     format!("{}/version/{id}", base.trim_end_matches('/'))
 }
 
-/// The view a digest item should link to (with `[digest] archive_url` as `base`): the diff
-/// when the change has both versions, else the page's timeline.
-pub fn change_link(base: &str, change: &Change) -> String {
+/// The diff view of a change, when it has two different versions to compare (a `changed`,
+/// a `moved`…); `None` for a change with a single version (`removed`, `added`…). The digest
+/// shows it beside the page's timeline ([`page_link`]).
+pub fn change_diff_link(base: &str, change: &Change) -> Option<String> {
     match (change.from, change.to) {
-        (Some(from), Some(to)) if from != to => diff_link(base, &change.url, from, to),
-        _ => page_link(base, &change.url),
+        (Some(from), Some(to)) if from != to => Some(diff_link(base, &change.url, from, to)),
+        _ => None,
     }
+}
+
+/// The one view a change should link to (with `[digest] archive_url` as `base`): the diff
+/// when the change has two versions, else the page's timeline.
+pub fn change_link(base: &str, change: &Change) -> String {
+    change_diff_link(base, change).unwrap_or_else(|| page_link(base, &change.url))
 }
 
 // ---------------------------------------------------------------- state, errors, plumbing
@@ -280,18 +288,45 @@ impl AppError {
     }
 }
 
+/// A search the full-text index cannot parse, with a link to the same words as a phrase.
+fn bad_query(query: &str, message: &str) -> AppError {
+    AppError::BadRequest {
+        message: format!(
+            "The search {query:?} is not a valid query ({message}). Plain words and punctuation are searched as a phrase; \"quoted phrases\", prefix* and AND / OR / NOT combine them."
+        ),
+        hint: Some((
+            format!("/search?q={}", enc(&format!("\"{}\"", query.replace('"', "")))),
+            "Search for it as a phrase".to_string(),
+        )),
+    }
+}
+
+impl From<HistoryError> for AppError {
+    fn from(e: HistoryError) -> AppError {
+        match e {
+            HistoryError::Store(e) => AppError::from(e),
+            HistoryError::UnknownPage { url } => AppError::NotFound(format!(
+                "The archive has no page at {url}. Check the address, or search the archive's text."
+            )),
+            HistoryError::BadQuery { query, message } => bad_query(&query, &message),
+            HistoryError::EmptyQuery => AppError::bad("Type some words to search for."),
+            e @ (HistoryError::NoVersions { .. }
+            | HistoryError::NoVersionYet { .. }
+            | HistoryError::NotEnoughVersions { .. }) => AppError::NotFound(e.to_string()),
+            e @ (HistoryError::Sqlite(_)
+            | HistoryError::BodyMissing { .. }
+            | HistoryError::BodyMismatch { .. }) => {
+                tracing::error!(error = %e, "archive read failed");
+                AppError::Internal
+            }
+        }
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
         match e {
-            StoreError::BadQuery { query, message } => AppError::BadRequest {
-                message: format!(
-                    "The search {query:?} is not a valid query ({message}). Words, \"quoted phrases\", prefix* and AND / OR / NOT work; punctuation needs quotes."
-                ),
-                hint: Some((
-                    format!("/search?q={}", enc(&format!("\"{}\"", query.replace('"', "")))),
-                    "Search for it as a phrase".to_string(),
-                )),
-            },
+            StoreError::BadQuery { query, message } => bad_query(&query, &message),
             StoreError::Missing(path) => AppError::Unavailable(format!(
                 "The archive {} does not exist yet: run `quietwatch crawl` first.",
                 path.display()
@@ -513,10 +548,7 @@ struct ChangeView {
 
 impl From<Change> for ChangeView {
     fn from(c: Change) -> ChangeView {
-        let diff_href = match (c.from, c.to) {
-            (Some(f), Some(t)) if f != t => Some(diff_link("", &c.url, f, t)),
-            _ => None,
-        };
+        let diff_href = change_diff_link("", &c);
         let figures = c
             .detail
             .figures
@@ -870,13 +902,9 @@ async fn changes_view(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Res
     .await
 }
 
+/// The page at what the user typed, found exactly as `quietwatch history URL` finds it.
 fn page_by_url(store: &Store, url: &str) -> Result<PageRow, AppError> {
-    // TODO(lead): use crate::history (page lookup shared with `history URL`).
-    store.find_page_by_url(url)?.ok_or_else(|| {
-        AppError::NotFound(format!(
-            "The archive has no page at {url}. Check the address, or search the archive's text."
-        ))
-    })
+    Ok(history::find_page(store, url)?)
 }
 
 async fn page_view(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
@@ -886,7 +914,10 @@ async fn page_view(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respon
             .get("url")
             .ok_or_else(|| AppError::bad("Which page? Add ?url=… (the page's address)."))?;
         let page = page_by_url(store, url)?;
-        // TODO(lead): use crate::history for the timeline's states.
+        // The picker's rows are serve's own, not `history`'s collapsed runs: those are runs of
+        // *fetches* (a version shows again after an outage, interleaved with changes), drawn
+        // from every fetch and version of the page (`history::page_history` is unbounded),
+        // while a picker needs one row per distinct text from a bounded query.
         let (versions, total_versions) = store.serve_version_briefs(page.id, TIMELINE_VERSIONS)?;
         let rows = timeline_rows(&versions);
         // Everything on a timeline reads oldest first, like `history` (and so the picker's
@@ -944,6 +975,30 @@ async fn page_view(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respon
     .await
 }
 
+/// Which of `urls` are pages of the archive (a linked document may be out of scope or denied
+/// and never fetched: a link to its timeline would be a 404). One statement.
+fn archived_urls(
+    store: &Store,
+    urls: &[&String],
+) -> Result<std::collections::HashSet<String>, AppError> {
+    if urls.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = format!(
+        "SELECT url FROM pages WHERE url IN ({})",
+        vec!["?"; urls.len()].join(",")
+    );
+    let read = || -> rusqlite::Result<std::collections::HashSet<String>> {
+        let mut st = store.conn().prepare(&sql)?;
+        let rows = st.query_map(rusqlite::params_from_iter(urls.iter()), |r| r.get(0))?;
+        rows.collect()
+    };
+    read().map_err(|e| {
+        tracing::error!(error = %e, "archive read failed");
+        AppError::Internal
+    })
+}
+
 fn version_id(raw: &str) -> Result<i64, AppError> {
     raw.parse::<i64>()
         .map_err(|_| AppError::NotFound(format!("There is no version {raw:?}.")))
@@ -963,6 +1018,8 @@ async fn version_view(State(app): State<Arc<App>>, UrlPath(id): UrlPath<String>)
             .map(FetchView::from);
         let (prev, next) = store.serve_neighbour_versions(page.id, v.id)?;
         let (text, truncated) = cap_str(&v.text, MAX_TEXT_SHOWN);
+        let documents: Vec<&String> = v.documents.iter().take(MAX_DOCUMENTS_SHOWN).collect();
+        let archived = archived_urls(store, &documents)?;
         Ok(app.render(
             StatusCode::OK,
             "version.html",
@@ -977,8 +1034,9 @@ async fn version_view(State(app): State<Arc<App>>, UrlPath(id): UrlPath<String>)
                     first_seen => v.first_seen,
                     last_seen => v.last_seen,
                     seen_count => v.seen_count,
-                    documents => v.documents.iter().take(200).map(|d| context! {
-                        url => d, href => external(d), page_href => page_link("", d),
+                    documents => documents.iter().map(|d| context! {
+                        url => d, href => external(d),
+                        page_href => archived.contains(d.as_str()).then(|| page_link("", d)),
                     }).collect::<Vec<_>>(),
                     links => v.links.len(),
                 },
@@ -1124,8 +1182,7 @@ async fn diff_view(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respon
         };
         let old = load(from)?;
         let new = load(to)?;
-        // TODO(lead): use crate::diff (word diff shared with detection and the digest).
-        let d = word_diff(&old.text, &new.text);
+        let d = diff_view_model(&old.text, &new.text);
         let head = |v: &crate::store::VersionRow| {
             context! {
                 id => v.id, title => v.title.clone(), first_seen => v.first_seen,
@@ -1158,39 +1215,41 @@ async fn search_view(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Resp
             return Ok(app.render(
                 StatusCode::OK,
                 "search.html",
-                context! { q => "", searched => false, hits => Vec::<Value>::new(), capped => false },
+                context! { q => "", searched => false, hits => Vec::<Value>::new(), capped => false, total => 0 },
             ));
         };
         if q.len() > 1000 {
             return Err(AppError::bad("That search is too long (1000 characters at most)."));
         }
-        // TODO(lead): use crate::history::search (shared with the CLI's `search`).
-        let ids = store.search_text_ids(&q, SEARCH_TEXTS)?;
-        let capped = ids.len() >= SEARCH_TEXTS as usize;
-        let hits: Vec<Value> = store
-            .serve_search_pages(&ids, SEARCH_PAGES)?
+        let hits = history::search(store, &q)?;
+        let total = hits.len();
+        let hits: Vec<Value> = hits
             .into_iter()
+            .take(SEARCH_PAGES)
             .map(|h| {
-                let live = matches!(h.state.as_str(), "live" | "new" | "unreachable");
                 context! {
-                    url => h.url.clone(),
                     href => page_link("", &h.url),
+                    url => h.url,
                     site => h.site,
-                    state => h.state,
+                    state => h.page_state,
+                    state_since => h.state_since,
                     title => h.title,
                     first_seen => h.first_seen,
                     last_seen => h.last_seen,
-                    versions => h.versions,
-                    there_now => h.in_latest && live,
+                    versions => h.version_ids.len(),
+                    first_version_href => h.version_ids.first().map(|v| version_link("", *v)),
+                    there_now => h.present_now,
                     in_latest => h.in_latest,
                     gone_since => h.gone_since,
+                    gone_in_version => h.gone_in_version,
+                    gone_href => h.gone_in_version.map(|v| version_link("", v)),
                 }
             })
             .collect();
         Ok(app.render(
             StatusCode::OK,
             "search.html",
-            context! { q => q, searched => true, hits => hits, capped => capped },
+            context! { q => q, searched => true, capped => total > hits.len(), total => total, hits => hits },
         ))
     })
     .await
@@ -1211,19 +1270,20 @@ async fn not_found(State(app): State<Arc<App>>) -> Response {
     AppError::NotFound("There is nothing at this address.".to_string()).render(&app)
 }
 
-// ---------------------------------------------------------------- word diff
+// ---------------------------------------------------------------- diff view
 
-/// A side-by-side and an inline rendering of a line diff with word-level emphasis.
+/// A side-by-side and an inline rendering of [`LineDiff::hunks`].
 #[derive(Debug, Default, Serialize)]
 struct DiffView {
     /// Side-by-side rows: a removed line beside the added line that replaced it.
     side: Vec<SideRow>,
     /// Inline rows: removed then added lines, in order.
     inline: Vec<InlineRow>,
-    words_added: usize,
-    words_removed: usize,
-    lines_added: usize,
-    lines_removed: usize,
+    /// Counted by [`LineDiff::stats`] over the whole texts, as detection counts them.
+    words_added: u64,
+    words_removed: u64,
+    lines_added: u64,
+    lines_removed: u64,
     identical: bool,
     /// Input or output was cut to stay bounded.
     truncated: bool,
@@ -1232,17 +1292,11 @@ struct DiffView {
 }
 
 #[derive(Debug, Serialize)]
-struct Seg {
-    text: String,
-    em: bool,
-}
-
-#[derive(Debug, Serialize)]
 struct Cell {
     n: usize,
     /// "eq", "del" or "ins".
     tag: &'static str,
-    segs: Vec<Seg>,
+    segs: Vec<Segment>,
 }
 
 #[derive(Debug, Serialize)]
@@ -1260,7 +1314,7 @@ struct InlineRow {
     new_n: Option<usize>,
     /// "eq", "del" or "ins"; empty for a gap.
     tag: &'static str,
-    segs: Vec<Seg>,
+    segs: Vec<Segment>,
 }
 
 fn cap_str(s: &str, max: usize) -> (&str, bool) {
@@ -1274,12 +1328,10 @@ fn cap_str(s: &str, max: usize) -> (&str, bool) {
     (s.get(..end).unwrap_or(""), true)
 }
 
-fn count_words(s: &str) -> usize {
-    s.split_whitespace().count()
-}
-
-// TODO(lead): use crate::diff::render once it lands; this is the serve-local stand-in.
-fn word_diff(old: &str, new: &str) -> DiffView {
+/// Lays [`LineDiff::hunks`] out for the diff page: gaps for the unchanged lines left out,
+/// each removed line beside the added line that replaced it, and a line added, removed or
+/// rewritten outright marked whole.
+fn diff_view_model(old: &str, new: &str) -> DiffView {
     let mut view = DiffView::default();
     if old == new {
         view.identical = true;
@@ -1287,33 +1339,113 @@ fn word_diff(old: &str, new: &str) -> DiffView {
     }
     let (old, cut_old) = cap_str(old, MAX_DIFF_INPUT);
     let (new, cut_new) = cap_str(new, MAX_DIFF_INPUT);
-    view.truncated = cut_old || cut_new;
-    let deadline = Instant::now() + DIFF_DEADLINE;
-    let diff = TextDiff::configure()
-        .deadline(deadline)
-        .diff_lines(old, new);
-    let mut old_pos = 0;
-    for group in diff.grouped_ops(DIFF_CONTEXT) {
-        let (Some(first), Some(last)) = (group.first(), group.last()) else {
-            continue;
-        };
-        if view.side.len() >= MAX_DIFF_ROWS {
-            view.truncated = true;
-            break;
+    // One line diff, read twice: the counts (as detection counts) and the lines shown.
+    let line_diff = LineDiff::new(old, new);
+    let stats = line_diff.stats();
+    view.words_added = stats.words_added;
+    view.words_removed = stats.words_removed;
+    view.lines_added = stats.lines_added;
+    view.lines_removed = stats.lines_removed;
+    let h = line_diff.hunks(DIFF_CONTEXT, MAX_DIFF_LINES);
+    view.truncated = cut_old || cut_new || h.truncated;
+    view.timed_out = h.coarse;
+    for hunk in h.hunks {
+        push_gap(&mut view, hunk.skipped);
+        // Removed lines wait for the added lines that follow them, to be shown side by side.
+        let mut dels: Vec<Cell> = Vec::new();
+        let mut inss: Vec<Cell> = Vec::new();
+        for line in hunk.lines {
+            let cell = cell(line);
+            view.inline.push(InlineRow {
+                gap: 0,
+                old_n: (cell.tag != "ins").then_some(cell.old_n),
+                new_n: (cell.tag != "del").then_some(cell.new_n),
+                tag: cell.tag,
+                segs: cell.segs.clone(),
+            });
+            match cell.tag {
+                "del" => {
+                    if !inss.is_empty() {
+                        pair_up(&mut view, &mut dels, &mut inss);
+                    }
+                    dels.push(Cell {
+                        n: cell.old_n,
+                        tag: "del",
+                        segs: cell.segs,
+                    });
+                }
+                "ins" => inss.push(Cell {
+                    n: cell.new_n,
+                    tag: "ins",
+                    segs: cell.segs,
+                }),
+                _ => {
+                    pair_up(&mut view, &mut dels, &mut inss);
+                    view.side.push(SideRow {
+                        gap: 0,
+                        left: Some(Cell {
+                            n: cell.old_n,
+                            tag: "eq",
+                            segs: cell.segs.clone(),
+                        }),
+                        right: Some(Cell {
+                            n: cell.new_n,
+                            tag: "eq",
+                            segs: cell.segs,
+                        }),
+                    });
+                }
+            }
         }
-        push_gap(&mut view, first.old_range().start.saturating_sub(old_pos));
-        for op in &group {
-            add_op(&mut view, &diff, op, deadline);
-        }
-        old_pos = last.old_range().end;
+        pair_up(&mut view, &mut dels, &mut inss);
     }
-    if !view.truncated {
-        push_gap(&mut view, diff.old_slices().len().saturating_sub(old_pos));
-    }
-    if Instant::now() > deadline {
-        view.timed_out = true;
-    }
+    push_gap(&mut view, h.skipped_after);
     view
+}
+
+/// One diff line as the templates show it.
+struct LineCell {
+    tag: &'static str,
+    old_n: usize,
+    new_n: usize,
+    segs: Vec<Segment>,
+}
+
+fn cell(line: DiffLine) -> LineCell {
+    let tag = match line.tag {
+        '-' => "del",
+        '+' => "ins",
+        _ => "eq",
+    };
+    let mut segs = line.segments;
+    // A line added, removed or rewritten outright carries no emphasis from the word diff:
+    // mark all of it, so the page shows it struck out or inserted like any changed word. (A
+    // removed line of a block that only gained words has no emphasis either, and keeps none.)
+    if line.whole && tag != "eq" {
+        segs.iter_mut().for_each(|s| s.emphasised = true);
+    }
+    LineCell {
+        tag,
+        old_n: line.old_line.unwrap_or(0),
+        new_n: line.new_line.unwrap_or(0),
+        segs,
+    }
+}
+
+/// Side by side: the i-th removed line of a block beside its i-th added line.
+fn pair_up(view: &mut DiffView, dels: &mut Vec<Cell>, inss: &mut Vec<Cell>) {
+    let mut d = dels.drain(..);
+    let mut i = inss.drain(..);
+    loop {
+        match (d.next(), i.next()) {
+            (None, None) => break,
+            (left, right) => view.side.push(SideRow {
+                gap: 0,
+                left,
+                right,
+            }),
+        }
+    }
 }
 
 /// Records `n` unchanged lines left out of the view (nothing when 0).
@@ -1335,148 +1467,15 @@ fn push_gap(view: &mut DiffView, n: usize) {
     });
 }
 
-fn add_op<'a>(
-    view: &mut DiffView,
-    diff: &'a TextDiff<'a, 'a, 'a, str>,
-    op: &DiffOp,
-    deadline: Instant,
-) {
-    let mut dels: Vec<Cell> = Vec::new();
-    let mut inss: Vec<Cell> = Vec::new();
-    for change in diff.iter_inline_changes_deadline(op, Some(deadline)) {
-        if view.side.len() + dels.len().max(inss.len()) >= MAX_DIFF_ROWS
-            || view.inline.len() + dels.len() + inss.len() >= 2 * MAX_DIFF_ROWS
-        {
-            view.truncated = true;
-            break;
-        }
-        let mut segs: Vec<Seg> = change
-            .iter_strings_lossy()
-            .map(|(em, s)| Seg {
-                text: s.into_owned(),
-                em,
-            })
-            .collect();
-        if let Some(last) = segs.last_mut() {
-            if last.text.ends_with('\n') {
-                last.text.pop();
-                if last.text.ends_with('\r') {
-                    last.text.pop();
-                }
-            }
-        }
-        segs.retain(|s| !s.text.is_empty());
-        let whole_line = !segs.iter().any(|s| s.em);
-        match change.tag() {
-            ChangeTag::Equal => {
-                let old_n = change.old_index().map_or(0, |i| i + 1);
-                let new_n = change.new_index().map_or(0, |i| i + 1);
-                view.inline.push(InlineRow {
-                    gap: 0,
-                    old_n: Some(old_n),
-                    new_n: Some(new_n),
-                    tag: "eq",
-                    segs: clone_segs(&segs),
-                });
-                view.side.push(SideRow {
-                    gap: 0,
-                    left: Some(Cell {
-                        n: old_n,
-                        tag: "eq",
-                        segs: clone_segs(&segs),
-                    }),
-                    right: Some(Cell {
-                        n: new_n,
-                        tag: "eq",
-                        segs,
-                    }),
-                });
-            }
-            ChangeTag::Delete => {
-                if whole_line {
-                    segs.iter_mut().for_each(|s| s.em = true);
-                }
-                view.lines_removed += 1;
-                view.words_removed += segs
-                    .iter()
-                    .filter(|s| s.em)
-                    .map(|s| count_words(&s.text))
-                    .sum::<usize>();
-                dels.push(Cell {
-                    n: change.old_index().map_or(0, |i| i + 1),
-                    tag: "del",
-                    segs,
-                });
-            }
-            ChangeTag::Insert => {
-                if whole_line {
-                    segs.iter_mut().for_each(|s| s.em = true);
-                }
-                view.lines_added += 1;
-                view.words_added += segs
-                    .iter()
-                    .filter(|s| s.em)
-                    .map(|s| count_words(&s.text))
-                    .sum::<usize>();
-                inss.push(Cell {
-                    n: change.new_index().map_or(0, |i| i + 1),
-                    tag: "ins",
-                    segs,
-                });
-            }
-        }
-    }
-    for c in &dels {
-        view.inline.push(InlineRow {
-            gap: 0,
-            old_n: Some(c.n),
-            new_n: None,
-            tag: "del",
-            segs: clone_segs(&c.segs),
-        });
-    }
-    for c in &inss {
-        view.inline.push(InlineRow {
-            gap: 0,
-            old_n: None,
-            new_n: Some(c.n),
-            tag: "ins",
-            segs: clone_segs(&c.segs),
-        });
-    }
-    // Side by side: the i-th removed line beside the i-th added line of the same op.
-    let mut dels = dels.into_iter();
-    let mut inss = inss.into_iter();
-    loop {
-        match (dels.next(), inss.next()) {
-            (None, None) => break,
-            (left, right) => view.side.push(SideRow {
-                gap: 0,
-                left,
-                right,
-            }),
-        }
-    }
-}
-
-fn clone_segs(segs: &[Seg]) -> Vec<Seg> {
-    segs.iter()
-        .map(|s| Seg {
-            text: s.text.clone(),
-            em: s.em,
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn word_diff_marks_changed_words_and_pairs_lines() {
+    fn diff_view_marks_changed_words_and_pairs_lines() {
         let old = "Intro\nThe framework is worth £25bn.\nUnchanged tail\n";
         let new = "Intro\nThe framework is worth £17bn.\nUnchanged tail\nA new line\n";
-        let d = word_diff(old, new);
+        let d = diff_view_model(old, new);
         assert!(!d.identical);
         let paired = d
             .side
@@ -1485,15 +1484,59 @@ mod tests {
             .expect("a replaced line pair");
         let left = paired.left.as_ref().unwrap();
         let right = paired.right.as_ref().unwrap();
-        assert!(left.segs.iter().any(|s| s.em && s.text.contains("25bn")));
-        assert!(right.segs.iter().any(|s| s.em && s.text.contains("17bn")));
-        assert!(left.segs.iter().any(|s| !s.em && s.text.contains("worth")));
+        assert_eq!((left.n, right.n), (2, 2));
+        assert!(left
+            .segs
+            .iter()
+            .any(|s| s.emphasised && s.text.contains("25bn")));
+        assert!(right
+            .segs
+            .iter()
+            .any(|s| s.emphasised && s.text.contains("17bn")));
+        assert!(left
+            .segs
+            .iter()
+            .any(|s| !s.emphasised && s.text.contains("worth")));
+        // A line added whole is marked whole, alone on its side-by-side row.
         assert!(d.inline.iter().any(|r| r.tag == "ins"
-            && r.segs.iter().all(|s| s.em)
+            && r.old_n.is_none()
+            && r.new_n == Some(4)
+            && r.segs.iter().all(|s| s.emphasised)
             && r.segs[0].text == "A new line"));
-        assert_eq!(d.lines_added, 2);
-        assert_eq!(d.lines_removed, 1);
-        assert!(d.words_added >= 4);
+        assert!(d
+            .side
+            .iter()
+            .any(|r| r.left.is_none() && r.right.as_ref().is_some_and(|c| c.n == 4)));
+        // Counted as detection counts: one word replaced, three added.
+        assert_eq!((d.words_removed, d.words_added), (1, 4));
+        assert_eq!((d.lines_removed, d.lines_added), (1, 2));
+        // Inline: context, removed, added, context, added — in text order.
+        let tags: Vec<&str> = d.inline.iter().map(|r| r.tag).collect();
+        assert_eq!(tags, ["eq", "del", "ins", "eq", "ins"]);
+    }
+
+    #[test]
+    fn a_line_that_only_gained_words_is_not_struck_out_whole() {
+        let d = diff_view_model(
+            "Intro\n# Penetration Testing Services\nTail\n",
+            "Intro\n# Penetration Testing and IT Health Check Services\nTail\n",
+        );
+        let row = d
+            .side
+            .iter()
+            .find(|r| r.left.as_ref().is_some_and(|c| c.tag == "del"));
+        let left = row.and_then(|r| r.left.as_ref()).expect("a removed line");
+        assert!(left.segs.iter().all(|s| !s.emphasised), "{:?}", left.segs);
+        let right = row
+            .and_then(|r| r.right.as_ref())
+            .expect("beside its new form");
+        let marked: Vec<&str> = right
+            .segs
+            .iter()
+            .filter(|s| s.emphasised)
+            .map(|s| s.text.trim())
+            .collect();
+        assert_eq!(marked, ["and IT Health Check"]);
     }
 
     #[test]
@@ -1503,25 +1546,23 @@ mod tests {
             old.push_str(&format!("line {i}\n"));
         }
         let new = old.replace("line 50\n", "line fifty\n");
-        let d = word_diff(&old, &new);
+        let d = diff_view_model(&old, &new);
         let gaps: Vec<usize> = d.side.iter().filter(|r| r.gap > 0).map(|r| r.gap).collect();
         assert_eq!(gaps, vec![47, 46]);
         assert!(d.side.len() < 15);
-        assert!(word_diff("same", "same").identical);
+        assert!(diff_view_model("same", "same").identical);
     }
 
     #[test]
     fn a_full_rewrite_of_a_long_text_stays_bounded() {
         let old: String = (0..30_000).map(|i| format!("old line {i}\n")).collect();
         let new: String = (0..30_000).map(|i| format!("new text {i}\n")).collect();
-        let d = word_diff(&old, &new);
+        let d = diff_view_model(&old, &new);
         assert!(d.truncated);
-        assert!(d.side.len() <= MAX_DIFF_ROWS + 1, "{}", d.side.len());
-        assert!(
-            d.inline.len() <= 2 * MAX_DIFF_ROWS + 1,
-            "{}",
-            d.inline.len()
-        );
+        assert!(d.side.len() <= MAX_DIFF_LINES + 1, "{}", d.side.len());
+        assert!(d.inline.len() <= MAX_DIFF_LINES + 1, "{}", d.inline.len());
+        // The counts cover the whole texts, not only the rows shown.
+        assert_eq!(d.lines_removed, 30_000);
     }
 
     #[test]

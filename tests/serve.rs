@@ -1,11 +1,19 @@
-//! HTTP tests of every `serve` route, over real loopback HTTP, against an archive filled
-//! through the Store API (see `tests/browser/fixture.rs`).
+//! HTTP tests of every `serve` route, over real loopback HTTP: against an archive filled
+//! through the Store API (see `tests/browser/fixture.rs`), whose corner cases a crawl cannot
+//! produce on demand, and against an archive filled by a real crawl of the bundled demo site
+//! (`every_route_over_a_real_crawl_of_the_demo_site`).
 
+mod common;
 #[path = "browser/fixture.rs"]
 #[allow(dead_code)]
 mod fixture;
+#[path = "browser/html.rs"]
+mod html;
 
+use common::Harness;
 use fixture::{at, CHANGED_URL, NHS_URL, REMOVED_URL};
+use html::{enc, marked};
+use quietwatch::fixture::demo_site;
 use quietwatch::serve::{change_link, diff_link, page_link, CSP};
 use quietwatch::store::{NewChange, PageState, PageUpdate, SiteRunRecord, Store};
 use reqwest::StatusCode;
@@ -30,10 +38,6 @@ async fn get(base: &str, path: &str) -> Got {
         headers,
         body,
     }
-}
-
-fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 async fn setup() -> (tempfile::TempDir, fixture::Fixture, String) {
@@ -284,6 +288,15 @@ async fn page_timeline_has_versions_changes_errors_and_a_get_form() {
     .await;
     assert_eq!(twin.status, StatusCode::OK);
 
+    // A URL with a fragment is the page without it (as `quietwatch history` reads it).
+    let fragment = get(
+        &base,
+        &format!("/page?url={}", enc(&format!("{CHANGED_URL}#lots"))),
+    )
+    .await;
+    assert_eq!(fragment.status, StatusCode::OK);
+    assert!(fragment.body.contains("kind-changed"));
+
     let unknown = get(&base, "/page?url=https%3A%2F%2Fnowhere.example%2F").await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert!(unknown.body.contains("no page at https://nowhere.example"));
@@ -432,7 +445,7 @@ async fn search_reports_when_text_appeared_and_disappeared() {
 
     for bad in [
         "/search?q=%22unterminated",
-        "/search?q=RM6281.14",
+        "/search?q=%28market",
         "/search?q=AND",
     ] {
         let g = get(&base, bad).await;
@@ -441,8 +454,17 @@ async fn search_reports_when_text_appeared_and_disappeared() {
         assert!(g.body.contains("Search for it as a phrase"), "{bad}");
     }
     // The suggested phrase search works.
-    let phrase = get(&base, "/search?q=%22RM6281.14%22").await;
+    let phrase = get(&base, "/search?q=%22AND%22").await;
     assert_eq!(phrase.status, StatusCode::OK);
+    // Plain text with punctuation is one phrase, as `quietwatch search` reads it: a
+    // framework number or a sum of money just works.
+    for q in ["RM6281.14", "%C2%A317bn", "market+engagement"] {
+        let g = get(&base, &format!("/search?q={q}")).await;
+        assert_eq!(g.status, StatusCode::OK, "{q}: {}", g.body);
+    }
+    let money = get(&base, "/search?q=%C2%A317bn").await;
+    assert!(money.body.contains(CHANGED_URL), "{}", money.body);
+    assert!(!money.body.contains(NHS_URL), "{}", money.body);
 }
 
 #[tokio::test]
@@ -552,4 +574,274 @@ fn digest_links_point_at_the_matching_view() {
         page_link("http://127.0.0.1:8080", "https://e.org/a b")
     );
     let _ = at(0);
+}
+
+// ------------------------------------------------------------ over a real crawl
+
+/// The same-server links of a page (`href="/…"`), `&amp;` decoded, in order, deduplicated.
+fn local_links(body: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in body.split("href=\"").skip(1) {
+        let Some(h) = part.split('"').next() else {
+            continue;
+        };
+        let h = h.replace("&amp;", "&");
+        if h.starts_with('/') && !out.contains(&h) {
+            out.push(h);
+        }
+    }
+    out
+}
+
+/// The demo site crawled for real (v1 baseline, then v2 with every planted change), served by
+/// the web UI over loopback: every route answers from what the crawler stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_over_a_real_crawl_of_the_demo_site() {
+    let h = Harness::start(demo_site(), &[]).await;
+    let r1 = h.crawl().await;
+    assert!(!r1.any_site_failed(), "{}", r1.summary_line());
+    h.server.set_version(2);
+    let r2 = h.crawl().await;
+    let changes = h.changes_of_run(&r2);
+    assert_eq!(changes.len(), 21, "the demo's run 2: {changes:#?}");
+    let store = h.store();
+    let base = fixture::start(h.db()).await;
+    let page_of = |url: &str| format!("/page?url={}", enc(url));
+
+    // ---- the front page: both sites, their counts and states, the last run, recent changes.
+    let index = get(&base, "/").await;
+    assert_eq!(index.status, StatusCode::OK);
+    let b = &index.body;
+    assert!(
+        b.contains("GCA agreements") && b.contains("NHS England procurement"),
+        "{b}"
+    );
+    assert!(b.contains(&r2.summary_line().replace('"', "&quot;")), "{b}");
+    assert!(
+        b.contains("state-removed\"") && b.contains("removed 2"),
+        "{b}"
+    );
+    assert!(
+        b.contains("kind-removed") && b.contains("kind-changed"),
+        "{b}"
+    );
+
+    // ---- a site: every page it knows, the deleted one with its state.
+    let gca = "GCA agreements";
+    let removed_url = h.url("gca", "/agreements/RM6281/market-engagement");
+    let site = get(&base, &format!("/site?name={}", enc(gca))).await;
+    assert_eq!(site.status, StatusCode::OK);
+    assert!(
+        site.body.contains(&format!("{} pages", 21 + 2)),
+        "{}",
+        site.body
+    );
+    assert!(site.body.contains(&removed_url), "{}", site.body);
+    assert!(!site.body.contains("/long-read/"), "another site's pages");
+    let removed_only = get(&base, &format!("/site?name={}&state=removed", enc(gca))).await;
+    assert!(removed_only.body.contains(&removed_url));
+    assert!(removed_only
+        .body
+        .contains(&h.url("gca", "/agreements/RM6194")));
+    assert!(
+        removed_only.body.contains("2 pages in state"),
+        "{}",
+        removed_only.body
+    );
+
+    // ---- changes, and each filter, against the records the crawl filed.
+    let rows = |body: &str| body.matches("<tr id=\"change-").count();
+    let all = get(&base, "/changes").await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert_eq!(rows(&all.body), changes.len());
+    let removed = get(&base, "/changes?kind=removed").await;
+    assert_eq!(rows(&removed.body), 2, "{}", removed.body);
+    assert!(removed.body.contains(&removed_url));
+    let majors = changes
+        .iter()
+        .filter(|c| c.significance == quietwatch::model::Significance::Major)
+        .count();
+    assert_eq!(majors, 17);
+    let major = get(&base, "/changes?significance=major").await;
+    assert_eq!(rows(&major.body), majors);
+    let nhs_site = "NHS England procurement";
+    let nhs = get(&base, &format!("/changes?site={}", enc(nhs_site))).await;
+    assert_eq!(rows(&nhs.body), 3, "{}", nhs.body);
+    assert!(!nhs.body.contains(&removed_url));
+    let gca_removed = get(
+        &base,
+        &format!("/changes?site={}&kind=removed&significance=major", enc(gca)),
+    )
+    .await;
+    assert_eq!(rows(&gca_removed.body), 2);
+
+    // ---- the quietly deleted page: its timeline shows the removal and the 404s.
+    let gone = get(&base, &page_of(&removed_url)).await;
+    assert_eq!(gone.status, StatusCode::OK);
+    let g = &gone.body;
+    assert!(
+        g.contains("state-removed") && g.contains("kind-removed"),
+        "{g}"
+    );
+    let rec = changes.iter().find(|c| c.url == removed_url).unwrap();
+    assert!(g.contains(&rec.summary), "{g}");
+    assert!(g.contains("<td>404</td>") && g.contains("confirm"), "{g}");
+
+    // ---- the quiet rewrite: two versions on the timeline, then their diff.
+    let rewrite_url = h.url("nhs", "/long-read/framework-host-management/");
+    let rec = changes.iter().find(|c| c.url == rewrite_url).unwrap();
+    let (from, to) = (rec.from.unwrap(), rec.to.unwrap());
+    let tl = get(&base, &page_of(&rewrite_url)).await;
+    assert_eq!(tl.status, StatusCode::OK);
+    for (name, id) in [("from", from), ("to", to)] {
+        assert!(
+            tl.body.contains(&format!(
+                "name=\"{name}\" value=\"{id}\" aria-label=\"{name} version {id}\" checked"
+            )),
+            "{name} {id}: {}",
+            tl.body
+        );
+    }
+    let diff_href = diff_link("", &rewrite_url, from, to);
+    assert!(
+        tl.body.contains(&diff_href.replace('&', "&amp;")),
+        "{}",
+        tl.body
+    );
+    // Linked without its trailing slash, it is the same page.
+    let twin = get(&base, &page_of(rewrite_url.trim_end_matches('/'))).await;
+    assert_eq!(twin.status, StatusCode::OK);
+    assert!(twin.body.contains(&diff_href.replace('&', "&amp;")));
+
+    let diff = get(&base, &diff_href).await;
+    assert_eq!(diff.status, StatusCode::OK);
+    let d = &diff.body;
+    let (struck, added) = (marked(d, "del"), marked(d, "ins"));
+    for words in ["£25bn", "commenced"] {
+        assert!(struck.contains(words), "{words:?} not struck: {struck}");
+    }
+    for words in ["in the region of £17 billion", "concluded"] {
+        assert!(added.contains(words), "{words:?} not added: {added}");
+    }
+    assert!(
+        !struck.contains("of NHS spend") && !added.contains("of NHS spend"),
+        "unchanged words marked: {struck} / {added}"
+    );
+    // The page's counts are the ones detection filed with the change.
+    assert!(
+        d.contains(&format!("−{} words", rec.words_removed))
+            && d.contains(&format!("+{} words", rec.words_added)),
+        "{d}"
+    );
+    // Without versions: the last two, the same diff.
+    let dflt = get(&base, &format!("/diff?url={}", enc(&rewrite_url))).await;
+    assert_eq!(marked(&dflt.body, "del"), struck);
+
+    // ---- one version: its text and its evidence; the raw bytes exactly as stored.
+    let v = store.version(from).unwrap().unwrap();
+    let version = get(&base, &format!("/version/{from}")).await;
+    assert_eq!(version.status, StatusCode::OK);
+    assert!(
+        version.body.contains("about £25bn of NHS spend"),
+        "{}",
+        version.body
+    );
+    assert!(version.body.contains(&hex::encode(v.body_sha256)));
+    assert!(version.body.contains("HTTP 200"));
+    let raw = reqwest::get(format!("{base}/version/{from}/raw"))
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), StatusCode::OK);
+    assert_eq!(raw.headers()["content-type"], "application/octet-stream");
+    assert!(raw.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment;"));
+    let bytes = raw.bytes().await.unwrap();
+    let stored = store.body(v.body_id).unwrap().unwrap();
+    assert_eq!(&bytes[..], &stored[..]);
+
+    // ---- search: finds the deleted page and says it is gone.
+    let found = get(&base, "/search?q=market+engagement").await;
+    assert_eq!(found.status, StatusCode::OK);
+    let f = &found.body;
+    let row = f
+        .split("<tr>")
+        .find(|r| r.contains(&format!("<span class=\"url\">{removed_url}</span>")))
+        .unwrap_or_else(|| panic!("the deleted page is not found: {f}"));
+    assert!(row.contains("page removed"), "{row}");
+    assert!(!row.contains("class=\"yes\""), "{row}");
+    let bad = get(&base, "/search?q=%22market+engagement").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("is not a valid query"));
+
+    // ---- a title holding `<script>`: shown as text wherever it appears.
+    let hostile_url = h.url("gca", "/agreements/RM6313");
+    let hostile = get(&base, &page_of(&hostile_url)).await;
+    assert_eq!(hostile.status, StatusCode::OK);
+    for body in [&hostile.body, &all.body, &index.body] {
+        assert!(
+            body.contains("Penetration Testing and IT Health Check &lt;script&gt;alert(1)&lt;/script&gt; Services"),
+            "{body}"
+        );
+        assert!(!body.contains("<script"), "{body}");
+    }
+    let rec = changes.iter().find(|c| c.url == hostile_url).unwrap();
+    let hostile_diff = get(
+        &base,
+        &diff_link("", &hostile_url, rec.from.unwrap(), rec.to.unwrap()),
+    )
+    .await;
+    let hd = &hostile_diff.body;
+    assert!(
+        hd.contains("&lt;img src=x") && hd.contains("onerror=&quot;alert(2)&quot;&gt;"),
+        "{hd}"
+    );
+    // The old title only gained words: it is not struck out whole.
+    assert!(
+        hd.contains("<td class=\"t del\"># Penetration Testing &lt;script&gt;alert(1)&lt;/script&gt; Services</td>"),
+        "{hd}"
+    );
+    assert!(marked(hd, "ins").contains("and IT Health Check"), "{hd}");
+    assert!(!hostile_diff.body.contains("<script") && !hostile_diff.body.contains("<img"));
+
+    // ---- every link the UI offers from its lists and timelines leads somewhere.
+    let mut pages = vec![index.body.clone(), all.body.clone(), site.body.clone()];
+    pages.push(gone.body.clone());
+    pages.push(tl.body.clone());
+    // And every version page of the site's latest versions: their neighbours, diffs and
+    // linked documents (RM6187 links a CSV the config denies: never archived, so no link
+    // to a timeline it does not have).
+    let gca_id = store.find_site(gca).unwrap().unwrap().id;
+    for p in store.pages_of_site(gca_id).unwrap() {
+        if let Some(v) = p.latest_version {
+            pages.push(get(&base, &format!("/version/{v}")).await.body);
+        }
+    }
+    let csv = h.url(
+        "gca",
+        "/wp-content/uploads/2025/11/RM6187-Pricing-Matrix.csv",
+    );
+    assert!(
+        pages
+            .iter()
+            .any(|b| b.contains(&format!("{csv}</a> <span class=\"muted\">(not archived)"))),
+        "the denied CSV is not listed as not archived"
+    );
+    let mut checked = 0;
+    let mut seen = std::collections::BTreeSet::new();
+    for body in &pages {
+        for link in local_links(body) {
+            if !seen.insert(link.clone()) {
+                continue;
+            }
+            let status = reqwest::get(format!("{base}{link}"))
+                .await
+                .unwrap()
+                .status();
+            assert_eq!(status, StatusCode::OK, "{link}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} links");
 }

@@ -1,7 +1,8 @@
-//! A small archive built through the Store API, shared by `tests/serve.rs` and the browser
-//! test: two sites; one page whose figures changed (with a `<script>` in its stored text and
-//! a body that differs only in a rotating token); one page that was removed (404); one page
-//! of another site with a minor change.
+//! A small archive built through the Store API, for `tests/serve.rs`'s corner cases that a
+//! crawl of the demo site cannot produce on demand (fixed times, a body that differs only in a
+//! rotating token, markup planted in a change's title): two sites; one page whose figures
+//! changed (with a `<script>` in its stored text); one page that was removed (404); one page
+//! of another site with a minor change. The browser test uses a real crawl instead.
 
 use quietwatch::model::{ChangeDetail, ChangeKind, FigureChange, Significance};
 use quietwatch::store::{

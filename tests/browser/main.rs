@@ -1,7 +1,9 @@
-//! End to end in a real browser: headless Chromium opens the timeline of a changed page,
-//! selects two versions in the timeline's form, submits it, and gets the diff; stored text
-//! containing `<script>` is shown as text and runs nothing; screenshots are saved under
-//! `target/browser/`.
+//! End to end in a real browser, over an archive filled by a real crawl of the bundled demo
+//! site (v1, then v2 with its planted changes): headless Chromium opens the timeline of the
+//! quietly rewritten NHS page, selects two versions in the timeline's form, submits it, and
+//! gets the diff (£25bn struck, £17 billion added); the RM6313 page, whose stored title and
+//! text contain `<script>` and `<img onerror>`, shows them as text and loads nothing;
+//! screenshots are saved under `target/browser/`.
 //!
 //! No npm, no WebDriver: Chromium's own `--dump-dom` and `--screenshot`. The one step that
 //! needs a script — clicking the radios and submitting — runs in a *driver page* served by
@@ -13,12 +15,14 @@
 //! Needs `/usr/bin/chromium` (Debian package `chromium`; `scripts/ci-browser.sh` installs
 //! it). Without it the test FAILS: a skipped browser test would prove nothing.
 
-#[allow(dead_code)]
-mod fixture;
+#[path = "../common/mod.rs"]
+mod common;
+mod html;
 
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
+use html::{enc, marked};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -142,10 +146,6 @@ fn assert_png(path: &Path) {
     );
 }
 
-fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 /// The serve router, with every request's path and query recorded.
 async fn start_logged(db: PathBuf) -> (String, Arc<Mutex<Vec<String>>>) {
     let log = Arc::new(Mutex::new(Vec::new()));
@@ -182,14 +182,55 @@ async fn start_driver(html: String) -> String {
     format!("http://{addr}/drive")
 }
 
+/// The demo site crawled twice (v1 baseline, v2 changes) into a fresh archive.
+struct Crawled {
+    h: common::Harness,
+    /// The quiet rewrite: its URL and the versions its `changed` record compares.
+    rewrite_url: String,
+    from: i64,
+    to: i64,
+    /// The page whose stored title holds `<script>alert(1)</script>`: URL and new version.
+    hostile_url: String,
+    hostile_from: i64,
+    hostile_to: i64,
+}
+
+async fn crawl_demo() -> Crawled {
+    let h = common::Harness::start(quietwatch::fixture::demo_site(), &[]).await;
+    let r1 = h.crawl().await;
+    assert!(!r1.any_site_failed(), "{}", r1.summary_line());
+    h.server.set_version(2);
+    let r2 = h.crawl().await;
+    let changes = h.changes_of_run(&r2);
+    let versions = |url: &str| {
+        let c = changes
+            .iter()
+            .find(|c| c.url == url)
+            .unwrap_or_else(|| panic!("no change for {url}: {changes:#?}"));
+        (c.from.unwrap(), c.to.unwrap())
+    };
+    let rewrite_url = h.url("nhs", "/long-read/framework-host-management/");
+    let hostile_url = h.url("gca", "/agreements/RM6313");
+    let (from, to) = versions(&rewrite_url);
+    let (hostile_from, hostile_to) = versions(&hostile_url);
+    Crawled {
+        h,
+        rewrite_url,
+        from,
+        to,
+        hostile_url,
+        hostile_from,
+        hostile_to,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeline_pick_two_versions_see_the_diff_in_chromium() {
     let bin = chromium_or_fail();
-    let dir = tempfile::tempdir().unwrap();
-    let fx = fixture::build(dir.path());
-    let (base, log) = start_logged(fx.db.clone()).await;
+    let c = crawl_demo().await;
+    let (base, log) = start_logged(c.h.db()).await;
     let shots = shots_dir();
-    let timeline = format!("{base}/page?url={}", enc(fixture::CHANGED_URL));
+    let timeline = format!("{base}/page?url={}", enc(&c.rewrite_url));
 
     // 1. The timeline as the browser builds it: a GET form to /diff with two radio columns.
     let dom = chromium_async(bin.clone(), dump_dom(), timeline.clone()).await;
@@ -198,10 +239,10 @@ async fn timeline_pick_two_versions_see_the_diff_in_chromium() {
         "timeline DOM has no version picker:\n{dom}"
     );
     for (name, id) in [
-        ("from", fx.v1),
-        ("to", fx.v1),
-        ("from", fx.v3),
-        ("to", fx.v3),
+        ("from", c.from),
+        ("to", c.from),
+        ("from", c.to),
+        ("to", c.to),
     ] {
         assert!(
             dom.contains(&format!("type=\"radio\" name=\"{name}\" value=\"{id}\"")),
@@ -210,16 +251,17 @@ async fn timeline_pick_two_versions_see_the_diff_in_chromium() {
     }
 
     // 2. Select two versions and submit the real form, in the browser. The driver is the
-    // timeline HTML as served, based at the server, plus a click-and-submit script.
+    // timeline HTML as served, based at the server, plus a click-and-submit script. The
+    // picker starts on the last two versions, so pick them the other way round: the
+    // submitted URL then proves the clicks, not the defaults, chose it.
     let served = reqwest::get(&timeline).await.unwrap().text().await.unwrap();
+    let (pick_from, pick_to) = (c.to, c.from);
     let script = format!(
         "<script>\
-         document.querySelector('input[name=from][value=\"{from}\"]').click();\
-         document.querySelector('input[name=to][value=\"{to}\"]').click();\
+         document.querySelector('input[name=from][value=\"{pick_from}\"]').click();\
+         document.querySelector('input[name=to][value=\"{pick_to}\"]').click();\
          document.querySelector('form.picker').requestSubmit();\
-         </script>",
-        from = fx.v1,
-        to = fx.v3
+         </script>"
     );
     let driver_html = served
         .replacen("<head>", &format!("<head><base href=\"{base}/\">"), 1)
@@ -229,66 +271,86 @@ async fn timeline_pick_two_versions_see_the_diff_in_chromium() {
     let started = log.lock().unwrap().len();
     let diff_dom = chromium_async(bin.clone(), dump_dom(), driver).await;
 
-    // The browser asked for exactly the permalink the form stands for.
-    let expected = format!(
-        "/diff?url={}&from={}&to={}",
-        enc(fixture::CHANGED_URL),
-        fx.v1,
-        fx.v3
-    );
+    // The browser asked for the diff of exactly the two versions picked (the form lists its
+    // fields in page order, so compare them as a set).
+    let params = |u: &str| {
+        let mut p: Vec<(String, String)> =
+            url::form_urlencoded::parse(u.split_once('?').map_or("", |(_, q)| q).as_bytes())
+                .into_owned()
+                .collect();
+        p.sort();
+        p
+    };
+    let expected = quietwatch::serve::diff_link("", &c.rewrite_url, pick_from, pick_to);
     let asked: Vec<String> = log.lock().unwrap()[started..]
         .iter()
-        .filter(|u| u.starts_with("/diff"))
+        .filter(|u| u.starts_with("/diff?"))
         .cloned()
         .collect();
+    assert_eq!(asked.len(), 1, "the form submitted {asked:?}");
     assert_eq!(
-        asked,
-        vec![expected.clone()],
+        params(&asked[0]),
+        params(&expected),
         "the form submitted something else"
     );
-    assert_eq!(
-        expected,
-        quietwatch::serve::diff_link("", fixture::CHANGED_URL, fx.v1, fx.v3)
-    );
 
-    // 3. The diff, as the browser shows it: both views, words marked, stored script inert.
+    // 3. The diff, as the browser shows it: both views, the rewritten words marked (newer
+    // on the left, as picked: £17 billion struck, £25bn added back).
     for needle in [
         "<h2 id=\"side\">Side by side</h2>",
         "<h2 id=\"inline\">Inline</h2>",
-        "<del>£25bn</del>",
-        "<ins>£17bn</ins>",
-        "<del>Market engagement opens on 1 March 2026.</del>",
-        "<ins>Lot 3 was withdrawn.</ins>",
-        "&lt;script&gt;alert(1)&lt;/script&gt;",
-        "&lt;script&gt;document.title='PWNED'&lt;/script&gt;",
     ] {
         assert!(
             diff_dom.contains(needle),
             "diff DOM lacks {needle:?}:\n{diff_dom}"
         );
     }
+    let (struck, added) = (marked(&diff_dom, "del"), marked(&diff_dom, "ins"));
+    for words in ["in the region of £17 billion", "concluded"] {
+        assert!(struck.contains(words), "{words:?} not struck: {struck}");
+    }
+    for words in ["£25bn", "commenced"] {
+        assert!(added.contains(words), "{words:?} not added: {added}");
+    }
     assert!(
-        !diff_dom.contains("<script") && !diff_dom.contains("<img"),
-        "stored markup became elements:\n{diff_dom}"
+        !struck.contains("of NHS spend") && !added.contains("of NHS spend"),
+        "unchanged words marked: {struck} / {added}"
     );
-    assert!(!diff_dom.contains("PWNED</title>"), "a stored script ran");
 
-    // 4. The version page shows its stored `<script>` as text, and nothing ran.
-    let version_dom =
-        chromium_async(bin.clone(), dump_dom(), format!("{base}/version/{}", fx.v1)).await;
-    assert!(
-        version_dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
-        "{version_dom}"
+    // 4. Stored markup stays text: the hostile page's version and its diff.
+    let hostile_version = format!("{base}/version/{}", c.hostile_to);
+    let hostile_diff = format!(
+        "{base}{}",
+        quietwatch::serve::diff_link("", &c.hostile_url, c.hostile_from, c.hostile_to)
     );
-    assert!(!version_dom.contains("<script"), "{version_dom}");
-    assert!(!version_dom.contains("PWNED</title>"), "{version_dom}");
+    for url in [&hostile_version, &hostile_diff] {
+        let dom = chromium_async(bin.clone(), dump_dom(), url.clone()).await;
+        for needle in [
+            "Penetration Testing and IT Health Check &lt;script&gt;alert(1)&lt;/script&gt; Services",
+            "&lt;img src=x",
+        ] {
+            assert!(dom.contains(needle), "{url} lacks {needle:?}:\n{dom}");
+        }
+        assert!(
+            !dom.contains("<script") && !dom.contains("<img"),
+            "stored markup became elements on {url}:\n{dom}"
+        );
+    }
+    // An `<img src=x>` made an element would have asked the server for /x.
+    assert!(
+        !log.lock().unwrap().iter().any(|u| u == "/x"),
+        "the browser loaded stored markup"
+    );
 
     // 5. Screenshots for a human to look at.
     let diff_png = shots.join("diff.png");
     let timeline_png = shots.join("timeline.png");
     let _ = std::fs::remove_file(&diff_png);
     let _ = std::fs::remove_file(&timeline_png);
-    let diff_url = format!("{base}{expected}");
+    let diff_url = format!(
+        "{base}{}",
+        quietwatch::serve::diff_link("", &c.rewrite_url, c.from, c.to)
+    );
     let (a, b) = tokio::join!(
         chromium_async(bin.clone(), screenshot(&diff_png), diff_url),
         chromium_async(bin.clone(), screenshot(&timeline_png), timeline)
