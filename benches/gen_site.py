@@ -30,7 +30,7 @@ def page(i):
     nav = "".join(f'<li><a href="/section/{k}">Section {k}</a></li>' for k in range(40))
     sections = "".join(
         f"<h2>Section {s}</h2>" + "".join(f"<p>{para(60)}</p>" for _ in range(6))
-        for s in range(8))
+        for s in range(11))
     lots = "".join(
         f"<li>Lot {l}: {para(6)} <span>Expires: {rnd.randint(1, 28):02d}/0{rnd.randint(1, 9)}/2027</span></li>"
         for l in range(1, 12))

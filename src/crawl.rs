@@ -639,8 +639,7 @@ impl<'a> SiteCrawl<'a> {
         };
         let mut rec = base_record(self.run_id, purpose, &outcome);
         rec.first_status = first_status;
-        if task.purpose == Purpose::Page && self.start_urls.iter().any(|u| u == task.url.as_str())
-        {
+        if task.purpose == Purpose::Page && self.start_urls.iter().any(|u| u == task.url.as_str()) {
             // A 404 is a finding; a start page that cannot be read at all is a failure.
             let failure = match &outcome.result {
                 Err(e) => Some(e.to_string()),

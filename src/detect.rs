@@ -346,7 +346,16 @@ pub fn detect(store: &Store, input: &SiteObservations) -> Result<DetectOutcome, 
             }
             Observation::Live { first_status } => {
                 update.fail_streak = 0;
-                let latest = versions.get(page.latest_version)?;
+                // A live page serving the version last accepted has neither changed nor turned
+                // into a not-found page: only its links can tell something new. Skipping the
+                // text here keeps a recheck of an unchanged site cheap.
+                let unchanged =
+                    page.state == PageState::Live && page.latest_version == page.reported_version;
+                let latest = if unchanged {
+                    None
+                } else {
+                    versions.get(page.latest_version)?
+                };
                 let soft = latest.as_ref().is_some_and(|v| {
                     !page.is_document && looks_not_found(v, input.not_found.as_ref())
                 });
@@ -601,6 +610,11 @@ fn looks_not_found(v: &VersionRow, print: Option<&NotFoundPrint>) -> bool {
     match print {
         Some(p) if (200..300).contains(&p.status) || !p.text.is_empty() => {
             if p.text.trim().is_empty() {
+                return false;
+            }
+            // Texts of very different lengths cannot be 90% alike: skip the diff.
+            let (a, b) = (p.text.len() as f64, v.text.len() as f64);
+            if a.min(b) < a.max(b) * NOT_FOUND_SIMILARITY * 0.5 {
                 return false;
             }
             let sim = crate::diff::diff_stats(&p.text, &v.text).similarity;

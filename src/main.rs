@@ -514,7 +514,9 @@ fn cmd_run(cli: &Cli) -> Result<u8, Exit> {
     // and its changes wait for the next digest.
     if let Some(var) = config.smtp.as_ref().and_then(|s| s.password_env.as_deref()) {
         if std::env::var_os(var).is_none() {
-            tracing::warn!("[smtp] password_env names {var}, which is not set: the digest will not be sent");
+            tracing::warn!(
+                "[smtp] password_env names {var}, which is not set: the digest will not be sent"
+            );
         }
     }
     let report = crawl_locked(cli, &config, &mut store, None, "run")?;
