@@ -28,4 +28,13 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
 echo "== cargo test"
-cargo test 2>&1
+# Library, binary and integration tests (the crate has no doc tests; benches are run by hand,
+# see BENCHMARKS.md). The closing line totals every test binary's result.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --lib --bins --tests 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+awk '/^test result:/ { p += $4; f += $6; i += $8 } END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, i }' "$log"
+exit "$status"

@@ -1040,6 +1040,11 @@ impl<'a> SiteCrawl<'a> {
         let Ok(r) = &outcome.result else {
             return Ok(None);
         };
+        if !outcome.hops.is_empty() {
+            // Unknown paths redirect somewhere real (often the home page): that page is not
+            // the site's not-found page, and must not make its look-alikes "soft removed".
+            return Ok(None);
+        }
         let (html, _) = crate::charset::decode_html(&r.body, r.content_type.as_deref());
         let ex = self.extractor.extract(&html, &r.url);
         Ok(Some(NotFoundPrint {

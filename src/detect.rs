@@ -441,7 +441,14 @@ pub fn detect(store: &Store, input: &SiteObservations) -> Result<DetectOutcome, 
                             (!baseline).then_some(c)
                         }
                     }
-                    PageState::Live if soft => {
+                    // Only a page that *became* a not-found page: one that always looked like
+                    // it (a site whose unknown paths answer with its home page) is not news.
+                    PageState::Live
+                        if soft
+                            && !versions
+                                .get(page.reported_version)?
+                                .is_some_and(|v| looks_not_found(&v, input.not_found.as_ref())) =>
+                    {
                         update.state = PageState::SoftRemoved;
                         let title = versions.title(page.reported_version)?;
                         let mut c = record(
@@ -664,5 +671,161 @@ impl<'a> VersionCache<'a> {
 
     fn title(&mut self, id: Option<i64>) -> Result<String, StoreError> {
         Ok(self.get(id)?.map(|v| v.title).unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{FetchRecord, SiteRunRecord};
+
+    /// A store with one site past its baseline and one live page whose reported version has
+    /// `old` as text and whose latest has `new`.
+    fn page_with(old: &str, new: &str) -> (tempfile::TempDir, Store, SiteRow, PageRow) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("q.db")).unwrap();
+        let run = store.begin_run("test").unwrap();
+        let site = store.site("S").unwrap();
+        let page = store
+            .ensure_page(site.id, "https://s.test/home", 0, false)
+            .unwrap();
+        let mut ids = Vec::new();
+        for text in [old, new] {
+            let stored = store
+                .record_fetch(&FetchRecord {
+                    run_id: run,
+                    page_id: Some(page.id),
+                    purpose: "page",
+                    status: Some(200),
+                    body: Some(format!("<main>{text}</main>").into_bytes()),
+                    content: Some(Content {
+                        title: "Home".into(),
+                        text: text.into(),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                })
+                .unwrap();
+            ids.push(stored.version_id.unwrap());
+        }
+        let update = PageUpdate {
+            page_id: page.id,
+            state: PageState::Live,
+            reported_version: Some(ids[0]),
+            fail_streak: 0,
+            linked: true,
+            redirect_to: None,
+        };
+        store
+            .apply_detection(
+                run,
+                &site,
+                &[],
+                &[update],
+                &[],
+                true,
+                &SiteRunRecord::default(),
+            )
+            .unwrap();
+        let site = store.site("S").unwrap();
+        let page = store.page(page.id).unwrap().unwrap();
+        (dir, store, site, page)
+    }
+
+    fn observe(
+        store: &Store,
+        site: &SiteRow,
+        page: &PageRow,
+        obs: Observation,
+        print: Option<NotFoundPrint>,
+    ) -> DetectOutcome {
+        detect(
+            store,
+            &SiteObservations {
+                run_id: 1,
+                site: site.clone(),
+                pages: vec![page.clone()],
+                observations: [(page.id, obs)].into(),
+                linked: Some([page.id].into()),
+                start_pages: [page.id].into(),
+                not_found: print,
+                unreachable_after: 3,
+                site_failed: false,
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_page_that_always_looked_like_the_not_found_page_is_not_soft_removed() {
+        // Unknown paths on this site answer with the home page itself.
+        let home = "Welcome to the agreements service\nFind an agreement";
+        let (_d, store, site, page) = page_with(home, &format!("{home}\nToday"));
+        let print = NotFoundPrint {
+            status: 200,
+            title: "Home".into(),
+            text: home.into(),
+        };
+        let out = observe(
+            &store,
+            &site,
+            &page,
+            Observation::Live { first_status: 200 },
+            Some(print),
+        );
+        assert!(
+            out.changes
+                .iter()
+                .all(|c| c.kind != ChangeKind::SoftRemoved),
+            "{:?}",
+            out.changes
+        );
+    }
+
+    #[test]
+    fn a_page_that_becomes_the_not_found_page_is_soft_removed() {
+        let print_text = "Page not found\nSorry, we cannot find that page";
+        let (_d, store, site, page) =
+            page_with("RM6281 Health Sector Resourcing\nLots", print_text);
+        let print = NotFoundPrint {
+            status: 404,
+            title: "Not found".into(),
+            text: print_text.into(),
+        };
+        let out = observe(
+            &store,
+            &site,
+            &page,
+            Observation::Live { first_status: 200 },
+            Some(print),
+        );
+        assert_eq!(out.changes.len(), 1);
+        assert_eq!(out.changes[0].kind, ChangeKind::SoftRemoved);
+    }
+
+    #[test]
+    fn failures_are_never_removals_and_unreachable_waits_for_the_streak() {
+        let (_d, store, site, mut page) = page_with("a", "a");
+        for run in 1..=3u32 {
+            let out = observe(
+                &store,
+                &site,
+                &page,
+                Observation::Failed {
+                    status: Some(503),
+                    error: "HTTP 503".into(),
+                },
+                None,
+            );
+            let kinds: Vec<ChangeKind> = out.changes.iter().map(|c| c.kind).collect();
+            if run < 3 {
+                assert!(kinds.is_empty(), "run {run}: {kinds:?}");
+            } else {
+                assert_eq!(kinds, vec![ChangeKind::Unreachable]);
+            }
+            page.fail_streak = out.updates[0].fail_streak;
+            page.state = out.updates[0].state;
+        }
+        assert_eq!(page.state, PageState::Unreachable);
     }
 }

@@ -26,9 +26,7 @@
 use crate::diff::{DiffLine, LineDiff};
 use crate::history::{self, HistoryError};
 use crate::model::{Change, ChangeKind, Segment, Significance};
-use crate::store::{
-    format_ms, FetchRow, PageRow, ServeChangeQuery, Store, StoreError, VersionBrief,
-};
+use crate::store::{format_ms, ChangeFilter, FetchRow, PageRow, Store, StoreError, VersionBrief};
 use crate::when::{parse_when_ms, DayEdge};
 use axum::extract::{Path as UrlPath, RawQuery, State};
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
@@ -720,8 +718,9 @@ async fn index(State(app): State<Arc<App>>) -> Response {
         let sites = store.serve_site_overview()?;
         let last_run = store.serve_last_run()?;
         let recent: Vec<ChangeView> = store
-            .serve_changes(&ServeChangeQuery {
-                limit: RECENT_CHANGES,
+            .changes(&ChangeFilter {
+                newest_first: true,
+                limit: Some(u64::from(RECENT_CHANGES)),
                 ..Default::default()
             })?
             .into_iter()
@@ -847,14 +846,15 @@ async fn changes_view(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Res
         };
         let site = p.get("site").map(str::to_string);
         let before = p.id("before")?;
-        let mut rows = store.serve_changes(&ServeChangeQuery {
+        let mut rows = store.changes(&ChangeFilter {
             before_id: before,
             since_ms,
             site: site.clone(),
-            page_id: None,
             kind,
             significance,
-            limit: CHANGES_PER_PAGE + 1,
+            newest_first: true,
+            limit: Some(u64::from(CHANGES_PER_PAGE) + 1),
+            ..Default::default()
         })?;
         let more = rows.len() > CHANGES_PER_PAGE as usize;
         rows.truncate(CHANGES_PER_PAGE as usize);
@@ -923,9 +923,10 @@ async fn page_view(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respon
         // Everything on a timeline reads oldest first, like `history` (and so the picker's
         // form submits `from` before `to`); the queries take the newest N.
         let changes: Vec<ChangeView> = store
-            .serve_changes(&ServeChangeQuery {
+            .changes(&ChangeFilter {
                 page_id: Some(page.id),
-                limit: TIMELINE_CHANGES,
+                newest_first: true,
+                limit: Some(u64::from(TIMELINE_CHANGES)),
                 ..Default::default()
             })?
             .into_iter()

@@ -451,9 +451,14 @@ pub struct ChangeFilter {
     /// Only the changes filed by this run.
     pub run_id: Option<i64>,
     pub kind: Option<ChangeKind>,
-    pub min_significance: Option<Significance>,
+    /// Exactly this significance.
+    pub significance: Option<Significance>,
     /// Only changes no digest has carried yet.
     pub pending_only: bool,
+    /// Only changes older than this id (keyset pagination, newest first).
+    pub before_id: Option<i64>,
+    /// Newest first instead of oldest first.
+    pub newest_first: bool,
     pub limit: Option<u64>,
 }
 
@@ -1128,7 +1133,7 @@ impl Store {
 
     // ---------------------------------------------------------------- changes and digests
 
-    /// Changes matching a filter, oldest first.
+    /// Changes matching a filter, oldest first (or newest first).
     pub fn changes(&self, f: &ChangeFilter) -> Result<Vec<Change>> {
         let mut sql = String::from(
             "SELECT c.id, c.detected_at, s.name, c.url, c.kind, c.significance, c.title, c.summary,
@@ -1161,13 +1166,22 @@ impl Store {
             args.push(Box::new(kind.as_str()));
             sql.push_str(&format!(" AND c.kind = ?{}", args.len()));
         }
-        if f.min_significance == Some(Significance::Major) {
-            sql.push_str(" AND c.significance = 'major'");
+        if let Some(sig) = f.significance {
+            args.push(Box::new(sig.as_str()));
+            sql.push_str(&format!(" AND c.significance = ?{}", args.len()));
+        }
+        if let Some(before) = f.before_id {
+            args.push(Box::new(before));
+            sql.push_str(&format!(" AND c.id < ?{}", args.len()));
         }
         if f.pending_only {
             sql.push_str(" AND c.digest_id IS NULL");
         }
-        sql.push_str(" ORDER BY c.id");
+        sql.push_str(if f.newest_first {
+            " ORDER BY c.id DESC"
+        } else {
+            " ORDER BY c.id"
+        });
         if let Some(limit) = f.limit {
             sql.push_str(&format!(" LIMIT {limit}"));
         }
@@ -1421,49 +1435,6 @@ impl Store {
         })
     }
 
-    /// Changes, newest first, keyset-paginated by id (`before_id`), at most `limit`.
-    pub fn serve_changes(&self, f: &ServeChangeQuery) -> Result<Vec<Change>> {
-        let mut sql = String::from(
-            "SELECT c.id, c.detected_at, s.name, c.url, c.kind, c.significance, c.title, c.summary,
-                    c.from_version, c.to_version, c.http_status, c.redirect_to, c.words_added,
-                    c.words_removed, c.similarity, c.detail
-             FROM changes c JOIN sites s ON s.id = c.site_id WHERE 1 = 1",
-        );
-        let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
-        if let Some(before) = f.before_id {
-            args.push(Box::new(before));
-            sql.push_str(&format!(" AND c.id < ?{}", args.len()));
-        }
-        if let Some(since) = f.since_ms {
-            args.push(Box::new(since));
-            sql.push_str(&format!(" AND c.detected_at >= ?{}", args.len()));
-        }
-        if let Some(site) = &f.site {
-            args.push(Box::new(site.clone()));
-            sql.push_str(&format!(" AND s.name = ?{}", args.len()));
-        }
-        if let Some(page) = f.page_id {
-            args.push(Box::new(page));
-            sql.push_str(&format!(" AND c.page_id = ?{}", args.len()));
-        }
-        if let Some(kind) = f.kind {
-            args.push(Box::new(kind.as_str()));
-            sql.push_str(&format!(" AND c.kind = ?{}", args.len()));
-        }
-        if let Some(sig) = f.significance {
-            args.push(Box::new(sig.as_str()));
-            sql.push_str(&format!(" AND c.significance = ?{}", args.len()));
-        }
-        args.push(Box::new(i64::from(f.limit)));
-        sql.push_str(&format!(" ORDER BY c.id DESC LIMIT ?{}", args.len()));
-        self.q(|c| {
-            let mut st = c.prepare(&sql)?;
-            let refs: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a.as_ref()).collect();
-            let rows = st.query_map(&refs[..], change_from_row)?;
-            rows.collect()
-        })
-    }
-
     /// The newest `limit` versions of a page without their texts (oldest first), and how many
     /// versions the page has in all.
     pub fn serve_version_briefs(
@@ -1570,53 +1541,6 @@ impl Store {
             )
         })
     }
-
-    /// The pages whose versions have one of `text_ids` (from [`Store::search_text_ids`]), most
-    /// recently seen first, at most `limit`: when the text was first and last seen there,
-    /// whether the page's latest version still has it, and when a version without it
-    /// replaced the last one with it.
-    pub fn serve_search_pages(&self, text_ids: &[i64], limit: u32) -> Result<Vec<SearchPage>> {
-        if text_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Integers from the database itself: safe to inline, and one statement however many.
-        let list = text_ids
-            .iter()
-            .map(|i| i.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
-        let sql = format!(
-            "SELECT p.id, p.url, s.name, p.state, lv.title, m.first, m.last, m.n,
-                    COALESCE(lv.text_id IN ({list}), 0),
-                    (SELECT MIN(v2.first_seen) FROM versions v2
-                      WHERE v2.page_id = m.page_id AND v2.id > m.last_vid)
-             FROM (SELECT page_id, MIN(first_seen) AS first, MAX(last_seen) AS last,
-                          COUNT(*) AS n, MAX(id) AS last_vid
-                   FROM versions WHERE text_id IN ({list}) GROUP BY page_id) m
-             JOIN pages p ON p.id = m.page_id
-             JOIN sites s ON s.id = p.site_id
-             LEFT JOIN versions lv ON lv.id = p.latest_version
-             ORDER BY m.last DESC, p.url LIMIT ?1"
-        );
-        self.q(|c| {
-            let mut st = c.prepare(&sql)?;
-            let rows = st.query_map([limit], |r| {
-                Ok(SearchPage {
-                    page_id: r.get(0)?,
-                    url: r.get(1)?,
-                    site: r.get(2)?,
-                    state: r.get(3)?,
-                    title: r.get(4)?,
-                    first_seen: r.get(5)?,
-                    last_seen: r.get(6)?,
-                    versions: r.get::<_, i64>(7)?.max(0) as u64,
-                    in_latest: r.get(8)?,
-                    gone_since: r.get(9)?,
-                })
-            })?;
-            rows.collect()
-        })
-    }
 }
 
 // ---- serve queries (h7): row types
@@ -1669,19 +1593,6 @@ pub struct PageListItem {
     pub last_seen: Option<i64>,
 }
 
-/// Which changes the web UI lists (newest first).
-#[derive(Debug, Clone, Default)]
-pub struct ServeChangeQuery {
-    pub before_id: Option<i64>,
-    pub since_ms: Option<i64>,
-    pub site: Option<String>,
-    pub page_id: Option<i64>,
-    pub kind: Option<ChangeKind>,
-    /// Exactly this significance (not "at least").
-    pub significance: Option<Significance>,
-    pub limit: u32,
-}
-
 /// A version without its text, for timelines.
 #[derive(Debug, Clone)]
 pub struct VersionBrief {
@@ -1695,25 +1606,6 @@ pub struct VersionBrief {
     pub first_seen: i64,
     pub last_seen: i64,
     pub seen_count: u64,
-}
-
-/// A page where a searched text was found.
-#[derive(Debug, Clone)]
-pub struct SearchPage {
-    pub page_id: i64,
-    pub url: String,
-    pub site: String,
-    pub state: String,
-    pub title: Option<String>,
-    /// First and last time a version with the text was seen.
-    pub first_seen: i64,
-    pub last_seen: i64,
-    /// How many versions had it.
-    pub versions: u64,
-    /// The page's latest version still has it.
-    pub in_latest: bool,
-    /// When the first version without it (after the last with it) was seen.
-    pub gone_since: Option<i64>,
 }
 
 /// A digest that went out (or was written).
