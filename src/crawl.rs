@@ -885,9 +885,8 @@ impl<'a> SiteCrawl<'a> {
     fn links_from_store(&mut self, page_id: i64) -> Result<(), CrawlError> {
         let latest = self.known.get(&page_id).and_then(|p| p.latest_version);
         if let Some(v) = latest {
-            if let Some(version) = self.store.version(v)? {
-                self.links.insert(page_id, version.links);
-            }
+            let links = self.store.version_links(v)?;
+            self.links.insert(page_id, links);
         }
         Ok(())
     }

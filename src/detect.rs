@@ -117,11 +117,8 @@ pub fn detect(store: &Store, input: &SiteObservations) -> Result<DetectOutcome, 
     let by_url: HashMap<&str, i64> = input.pages.iter().map(|p| (p.url.as_str(), p.id)).collect();
     let page_at = |url: &str| -> Option<i64> {
         by_url.get(url).copied().or_else(|| {
-            let twin = match url.strip_suffix('/') {
-                Some(t) => t.to_string(),
-                None => format!("{url}/"),
-            };
-            by_url.get(twin.as_str()).copied()
+            crate::urlnorm::trailing_slash_twin_str(url)
+                .and_then(|t| by_url.get(t.as_str()).copied())
         })
     };
     // Pages that a moved page's history absorbed this run: never also `added`.
@@ -632,7 +629,7 @@ fn looks_not_found(v: &VersionRow, print: Option<&NotFoundPrint>) -> bool {
 }
 
 fn is_twin(a: &str, b: &str) -> bool {
-    a.trim_end_matches('/') == b.trim_end_matches('/')
+    crate::urlnorm::trailing_slash_twin_str(a).as_deref() == Some(b)
 }
 
 fn clip(s: &str, max: usize) -> String {

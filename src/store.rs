@@ -726,15 +726,9 @@ impl Store {
         if let Some(id) = alias {
             return self.page(id);
         }
-        let twin = match url.strip_suffix('/') {
-            Some(t) if !t.ends_with('/') && t.contains("://") && t.matches('/').count() > 2 => {
-                t.to_string()
-            }
-            _ => format!("{url}/"),
-        };
-        if twin == url {
+        let Some(twin) = crate::urlnorm::trailing_slash_twin_str(url) else {
             return Ok(None);
-        }
+        };
         self.q(|c| {
             c.query_row(
                 &format!("SELECT {PAGE_COLUMNS} FROM pages WHERE url = ?1 ORDER BY id LIMIT 1"),
@@ -862,12 +856,7 @@ impl Store {
             None => String::new(),
         };
         let links = match links {
-            Some(z) => self
-                .unzstd_text(&z)?
-                .lines()
-                .filter(|l| !l.is_empty())
-                .map(str::to_string)
-                .collect(),
+            Some(z) => split_lines(&self.unzstd_text(&z)?),
             None => Vec::new(),
         };
         let mut body_sha256 = [0u8; 32];
@@ -884,16 +873,26 @@ impl Store {
             text,
             content_type: ct,
             links,
-            documents: docs
-                .unwrap_or_default()
-                .lines()
-                .filter(|l| !l.is_empty())
-                .map(str::to_string)
-                .collect(),
+            documents: split_lines(&docs.unwrap_or_default()),
             first_seen: first,
             last_seen: last,
             seen_count: count.max(0) as u64,
         }))
+    }
+
+    /// The links of a version, without reading its text (a 304 recheck needs only these).
+    pub fn version_links(&self, id: i64) -> Result<Vec<String>> {
+        let z: Option<Vec<u8>> = self.q(|c| {
+            c.query_row("SELECT links FROM versions WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map(Option::flatten)
+        })?;
+        Ok(match z {
+            Some(z) => split_lines(&self.unzstd_text(&z)?),
+            None => Vec::new(),
+        })
     }
 
     /// The versions of a page, oldest first (text included).
@@ -1617,6 +1616,14 @@ pub struct DigestRecord {
     pub message_id: Option<String>,
     pub eml_path: Option<String>,
     pub html_path: Option<String>,
+}
+
+/// The non-empty lines of a newline-separated list.
+fn split_lines(s: &str) -> Vec<String> {
+    s.lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn is_query_error(e: &rusqlite::Error) -> bool {

@@ -175,6 +175,14 @@ pub fn trailing_slash_twin(url: &Url) -> Option<Url> {
     Some(twin)
 }
 
+/// [`trailing_slash_twin`] of a URL held as a string (as the store keeps them).
+pub fn trailing_slash_twin_str(url: &str) -> Option<String> {
+    Url::parse(url)
+        .ok()
+        .and_then(|u| trailing_slash_twin(&u))
+        .map(String::from)
+}
+
 /// Document extensions kept as pages of their own when a site's `documents` is on.
 const DOCUMENT_EXTENSIONS: &[&str] = &[
     "pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "csv", "ppt", "pptx",
