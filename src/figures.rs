@@ -73,6 +73,10 @@ enum Pattern {
     Uuid,
 }
 
+/// URLs in the text (document links are shown as `text (URL)`): dates and RM numbers inside
+/// a file path are part of an address, not figures the page states.
+static URLS: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"https?://\S+").ok());
+
 static PATTERNS: LazyLock<Vec<(Pattern, Regex)>> = LazyLock::new(|| {
     let m = MONTHS;
     let sources = [
@@ -163,6 +167,13 @@ fn find_figures(text: &str) -> Vec<Figure> {
                 end: whole.end(),
             });
         }
+    }
+    if let Some(urls) = URLS.as_ref() {
+        let spans: Vec<(usize, usize)> = urls
+            .find_iter(text)
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        found.retain(|f| !spans.iter().any(|&(s, e)| f.start >= s && f.start < e));
     }
     // Leftmost first; at one start, the longest wins.
     found.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
@@ -673,5 +684,12 @@ mod tests {
         assert_eq!(scaled("1.2345", 3).as_deref(), Some("1234.5"));
         assert_eq!(scaled("007", 0).as_deref(), Some("7"));
         assert_eq!(scaled("0.0", 0).as_deref(), Some("0"));
+    }
+
+    #[test]
+    fn figures_inside_urls_are_not_figures() {
+        let line = "- G-Cloud 14 buyers' guide (https://a.test/wp-content/uploads/2026/03/RM1557.14-Buyers-Guide.pdf) PDF";
+        assert!(figures(line).is_empty(), "{:?}", figures(line));
+        assert_eq!(figures("RM6281 guide (https://a.test/RM6281.pdf)"), vec!["RM6281"]);
     }
 }
