@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Crawl benchmark (issue 2): 2,000 pages of ~40 KB on loopback, served by nginx, delay 0.
 #
-#   bash benches/crawl.sh [PAGES]
+#   bash benches/crawl.sh [PAGES] [PROFILE]
 #
+# PROFILE is "dense" (default: prose-heavy pages of random words, the worst case for the
+# database size) or "markup" (pages shaped like real GCA agreement pages); see gen_site.py.
 # Installs nginx-light from apt if missing, generates the site (benches/gen_site.py), builds
 # the release binary, then measures: the first crawl (pages/s, peak RSS), a recheck answered
 # with 304s (pages/s, peak RSS), the database size against the raw HTML, and the bytes added
@@ -10,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PAGES=${1:-2000}
+PROFILE=${2:-dense}
 PORT=${PORT:-18089}
 work=$(mktemp -d)
 trap 'nginx -p "$work" -c "$work/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -19,7 +22,7 @@ if ! command -v nginx >/dev/null 2>&1; then
 fi
 command -v /usr/bin/time >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 
-raw=$(python3 benches/gen_site.py "$work/site" "$PAGES")
+raw=$(python3 benches/gen_site.py "$work/site" "$PAGES" "$PROFILE")
 chmod -R a+rX "$work"   # nginx workers run unprivileged; mktemp -d is 0700
 mkdir -p "$work/logs"
 cat > "$work/nginx.conf" <<CONF
@@ -59,6 +62,9 @@ db = "$work/bench.db"
 [[site]]
 name = "bench"
 start = ["http://127.0.0.1:$PORT/index.html"]
+# As in the shipped config: the agreements, not the menus or the supplier lists.
+allow = ["http://127.0.0.1:$PORT/agreements/"]
+deny = ["*/lot-suppliers*"]
 max_depth = 2
 max_pages = 10000
 sitemaps = false
@@ -84,7 +90,7 @@ measure() {
     python3 -c "import sys; s=float(sys.argv[2])-float(sys.argv[1]); n=int(sys.argv[3]); print(f'$label: {n} pages in {s:.2f} s = {n/s:.0f} pages/s, peak RSS {int(sys.argv[4])/1024:.0f} MB')" "$start" "$end" "$((PAGES + 1))" "$rss"
 }
 
-echo "site: $PAGES pages, $raw bytes of HTML ($((raw / PAGES)) bytes a page)"
+echo "site: $PAGES pages ($PROFILE), $raw bytes of HTML ($((raw / PAGES)) bytes a page)"
 measure "first crawl"
 size1=$(db_bytes)
 measure "recheck (304s)"

@@ -302,11 +302,14 @@ struct SiteCrawl<'a> {
     extractor: Arc<Extractor>,
     site_row: crate::store::SiteRow,
     /// URL (canonical string) → page id, for pages and their aliases.
-    index: HashMap<String, i64>,
+    index: PageIndex,
     known: HashMap<i64, PageRow>,
     queue: VecDeque<Task>,
     /// URLs scheduled this run (canonical strings).
     scheduled: HashSet<String>,
+    /// URLs turned away this run (out of scope, disallowed, over budget): a navigation menu
+    /// repeats the same links on every page, and each is judged once.
+    turned_away: HashSet<String>,
     /// Pages fetched (or scheduled) this run.
     pages_scheduled: HashSet<i64>,
     page_budget: usize,
@@ -344,7 +347,7 @@ impl<'a> SiteCrawl<'a> {
             .map_err(|e| site_err(e.to_string()))?;
         let site_row = store.site(&site.name)?;
         let pages = store.pages_of_site(site_row.id)?;
-        let mut index = HashMap::new();
+        let mut index = PageIndex::default();
         for (url, page) in store.aliases_of_site(site_row.id)? {
             index.insert(url, page);
         }
@@ -368,6 +371,7 @@ impl<'a> SiteCrawl<'a> {
             known,
             queue: VecDeque::new(),
             scheduled: HashSet::new(),
+            turned_away: HashSet::new(),
             pages_scheduled: HashSet::new(),
             page_budget: site.max_pages,
             observations: HashMap::new(),
@@ -394,11 +398,7 @@ impl<'a> SiteCrawl<'a> {
 
     /// The page a URL leads to: itself, an alias, or its trailing-slash twin.
     fn lookup(&self, url: &Url) -> Option<i64> {
-        let s = url.as_str();
-        if let Some(id) = self.index.get(s) {
-            return Some(*id);
-        }
-        urlnorm::trailing_slash_twin(url).and_then(|t| self.index.get(t.as_str()).copied())
+        self.index.get(url.as_str())
     }
 
     async fn allowed_by_robots(&mut self, url: &Url) -> Result<bool, StoreError> {
@@ -541,7 +541,7 @@ impl<'a> SiteCrawl<'a> {
         forced: bool,
     ) -> Result<(), CrawlError> {
         let key = url.to_string();
-        if self.scheduled.contains(&key) {
+        if self.scheduled.contains(&key) || self.turned_away.contains(&key) {
             return Ok(());
         }
         // `/x` and `/x/` are one page: whichever form came first is fetched, and links to the
@@ -562,18 +562,23 @@ impl<'a> SiteCrawl<'a> {
             self.scope.allows(&url)
         };
         if !in_scope && !forced {
+            self.turned_away.insert(key);
             return Ok(());
         }
-        if !in_scope && page_id.is_some() {
-            // A known page the config no longer covers: not observed.
+        if !in_scope && page_id.is_some() && !self.start_urls.contains(&key) {
+            // A known page the config no longer covers: not observed. (Start pages are
+            // watched by name, whatever `allow` says.)
+            self.turned_away.insert(key);
             return Ok(());
         }
         if !self.allowed_by_robots(&url).await? {
             tracing::debug!(url = %url, "disallowed by robots.txt: not fetched");
+            self.turned_away.insert(key);
             return Ok(());
         }
         if self.pages_scheduled.len() >= self.page_budget {
             tracing::debug!(url = %url, "max_pages reached: not fetched");
+            self.turned_away.insert(key);
             return Ok(());
         }
         self.scheduled.insert(key);
@@ -755,7 +760,7 @@ impl<'a> SiteCrawl<'a> {
                     // /x → /x/ (or a declared canonical): one page; the other forms are
                     // aliases.
                     for form in [&task.url, &final_url] {
-                        if self.index.get(form.as_str()) != Some(&page_id) {
+                        if self.index.get(form.as_str()) != Some(page_id) {
                             self.store
                                 .add_alias(self.site_row.id, form.as_str(), page_id)?;
                             self.index.insert(form.to_string(), page_id);
@@ -895,7 +900,13 @@ impl<'a> SiteCrawl<'a> {
         let Some(links) = self.links.get(&page_id).cloned() else {
             return Ok(());
         };
-        let urls: Vec<Url> = links.iter().filter_map(|l| Url::parse(l).ok()).collect();
+        // Most stored links (menus, footers) were judged on an earlier page: skip those
+        // before parsing.
+        let urls: Vec<Url> = links
+            .iter()
+            .filter(|l| !self.scheduled.contains(*l) && !self.turned_away.contains(*l))
+            .filter_map(|l| Url::parse(l).ok())
+            .collect();
         self.follow_urls(&urls, depth).await
     }
 
@@ -1085,8 +1096,7 @@ impl<'a> SiteCrawl<'a> {
         let mut linked = HashSet::new();
         for (source, targets) in &self.links {
             for t in targets {
-                let Ok(u) = Url::parse(t) else { continue };
-                if let Some(id) = self.lookup(&u) {
+                if let Some(id) = self.index.get(t) {
                     if id != *source {
                         linked.insert(id);
                     }
@@ -1094,13 +1104,32 @@ impl<'a> SiteCrawl<'a> {
             }
         }
         for u in &self.listed_in_sitemap {
-            if let Ok(u) = Url::parse(u) {
-                if let Some(id) = self.lookup(&u) {
-                    linked.insert(id);
-                }
+            if let Some(id) = self.index.get(u) {
+                linked.insert(id);
             }
         }
         Ok(Some(linked))
+    }
+}
+
+/// Page ids by URL string: pages' own URLs and aliases exactly, and their trailing-slash twins
+/// (`/x` finds the page `/x/`), so the link graph resolves without parsing URLs.
+#[derive(Default)]
+struct PageIndex {
+    exact: HashMap<String, i64>,
+    twins: HashMap<String, i64>,
+}
+
+impl PageIndex {
+    fn insert(&mut self, url: String, id: i64) {
+        if let Some(twin) = urlnorm::trailing_slash_twin_str(&url) {
+            self.twins.entry(twin).or_insert(id);
+        }
+        self.exact.insert(url, id);
+    }
+
+    fn get(&self, url: &str) -> Option<i64> {
+        self.exact.get(url).or_else(|| self.twins.get(url)).copied()
     }
 }
 

@@ -169,10 +169,8 @@ fn find_figures(text: &str) -> Vec<Figure> {
         }
     }
     if let Some(urls) = URLS.as_ref() {
-        let spans: Vec<(usize, usize)> = urls
-            .find_iter(text)
-            .map(|m| (m.start(), m.end()))
-            .collect();
+        let spans: Vec<(usize, usize)> =
+            urls.find_iter(text).map(|m| (m.start(), m.end())).collect();
         found.retain(|f| !spans.iter().any(|&(s, e)| f.start >= s && f.start < e));
     }
     // Leftmost first; at one start, the longest wins.
@@ -690,6 +688,9 @@ mod tests {
     fn figures_inside_urls_are_not_figures() {
         let line = "- G-Cloud 14 buyers' guide (https://a.test/wp-content/uploads/2026/03/RM1557.14-Buyers-Guide.pdf) PDF";
         assert!(figures(line).is_empty(), "{:?}", figures(line));
-        assert_eq!(figures("RM6281 guide (https://a.test/RM6281.pdf)"), vec!["RM6281"]);
+        assert_eq!(
+            figures("RM6281 guide (https://a.test/RM6281.pdf)"),
+            vec!["RM6281"]
+        );
     }
 }

@@ -253,3 +253,23 @@ async fn a_second_run_exits_3_while_the_lock_is_held() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("lock"));
 }
+
+/// A start page is watched by name even when `allow` does not cover it — on every run, not
+/// only the first (a recheck once skipped it as "out of scope" and the site then "failed").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_page_outside_allow_is_watched_on_every_run() {
+    let h = Harness::start(
+        crawl_site(),
+        &[(
+            r#"allow = ["{{host:sbs}}/frameworks/", "{{host:sbs}}/documents/"]"#,
+            r#"allow = ["{{host:sbs}}/frameworks/estates/"]"#,
+        )],
+    )
+    .await;
+    for run in 1..=2 {
+        let r = h.crawl().await;
+        assert!(!r.any_site_failed(), "run {run}: {}", r.summary_line());
+    }
+    assert_eq!(h.server.request_count("sbs", "/frameworks/"), 2);
+    assert!(h.server.request_count("sbs", "/frameworks/clinical/") == 0);
+}

@@ -17,17 +17,19 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// Starts `site`, writes its `quietwatch.toml` (hosts filled in, `extra` appended to the
-    /// `[crawl]`-level text by replacement pairs) into a temporary directory and loads it.
+    /// Starts `site`, writes its `quietwatch.toml` (edited by the `(from, to)` replacement
+    /// pairs, then hosts filled in) into a temporary directory and loads it.
     pub async fn start(site: FixtureSite, replace: &[(&str, &str)]) -> Harness {
         let template = String::from_utf8(site.read("quietwatch.toml").expect("config template"))
             .expect("utf-8 config");
         let server = FixtureServer::start(site).await.expect("fixture server");
-        let mut text = server.expand_hosts(&template);
+        // Replacements apply to the template, so they may name `{{host:…}}` placeholders.
+        let mut template = template;
         for (from, to) in replace {
-            assert!(text.contains(from), "config template has no {from:?}");
-            text = text.replace(from, to);
+            assert!(template.contains(from), "config template has no {from:?}");
+            template = template.replace(from, to);
         }
+        let text = server.expand_hosts(&template);
         let dir = tempfile::tempdir().expect("tempdir");
         let config_path = dir.path().join("quietwatch.toml");
         std::fs::write(&config_path, text).expect("write config");
