@@ -659,22 +659,7 @@ impl<'a> SiteCrawl<'a> {
 
         let response = match &outcome.result {
             Err(e) => {
-                self.report.failed += 1;
-                rec.page_id = task.page_id;
-                if task.page_id.is_none() {
-                    rec.url = Some(task.url.to_string());
-                }
-                self.store.record_fetch(&rec)?;
-                if let Some(id) = task.page_id {
-                    self.observe(
-                        id,
-                        Observation::Failed {
-                            status: None,
-                            error: e.to_string(),
-                        },
-                    );
-                }
-                return Ok(());
+                return self.record_failure(&task, rec, None, e.to_string());
             }
             Ok(r) => r,
         };
@@ -705,25 +690,12 @@ impl<'a> SiteCrawl<'a> {
             200..=299 if response.truncated => {
                 // Cut off at max_body_bytes: what arrived is kept as evidence, but a partial
                 // body is not a version (comparing it would report the cut as a change).
-                self.report.failed += 1;
-                rec.page_id = task.page_id;
-                if task.page_id.is_none() {
-                    rec.url = Some(task.url.to_string());
-                }
                 rec.body = Some(response.body.clone());
-                self.store.record_fetch(&rec)?;
-                if let Some(id) = task.page_id {
-                    self.observe(
-                        id,
-                        Observation::Failed {
-                            status: Some(status),
-                            error: format!(
-                                "body larger than max_body_bytes ({} bytes)",
-                                self.config.crawl.max_body_bytes
-                            ),
-                        },
-                    );
-                }
+                let error = format!(
+                    "body larger than max_body_bytes ({} bytes)",
+                    self.config.crawl.max_body_bytes
+                );
+                self.record_failure(&task, rec, Some(status), error)?;
             }
             200..=299 if same_page => {
                 let page_id = match task.page_id {
@@ -860,22 +832,29 @@ impl<'a> SiteCrawl<'a> {
             }
             _ => {
                 // 5xx, 429, 401/403 and anything else: out of reach, never a removal.
-                self.report.failed += 1;
-                rec.page_id = task.page_id;
-                if task.page_id.is_none() {
-                    rec.url = Some(task.url.to_string());
-                }
-                self.store.record_fetch(&rec)?;
-                if let Some(id) = task.page_id {
-                    self.observe(
-                        id,
-                        Observation::Failed {
-                            status: Some(status),
-                            error: format!("HTTP {status}"),
-                        },
-                    );
-                }
+                self.record_failure(&task, rec, Some(status), format!("HTTP {status}"))?;
             }
+        }
+        Ok(())
+    }
+
+    /// Stores a fetch that said nothing about the page's content (a network error, a 5xx, a
+    /// cut-off body) and notes the page as out of reach: never a removal or a change.
+    fn record_failure(
+        &mut self,
+        task: &Task,
+        mut rec: FetchRecord,
+        status: Option<u16>,
+        error: String,
+    ) -> Result<(), CrawlError> {
+        self.report.failed += 1;
+        rec.page_id = task.page_id;
+        if task.page_id.is_none() {
+            rec.url = Some(task.url.to_string());
+        }
+        self.store.record_fetch(&rec)?;
+        if let Some(id) = task.page_id {
+            self.observe(id, Observation::Failed { status, error });
         }
         Ok(())
     }

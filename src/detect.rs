@@ -282,39 +282,15 @@ pub fn detect(store: &Store, input: &SiteObservations) -> Result<DetectOutcome, 
                         if twin {
                             None
                         } else {
-                            let mut c = record(
-                                page,
-                                ChangeKind::Moved,
-                                Significance::Minor,
-                                title,
-                                format!(
-                                    "moved to {target} ({first_status}); content essentially the same (similarity {:.2})",
-                                    similarity.unwrap_or(1.0)
-                                ),
-                                Some(*first_status),
-                            );
-                            c.redirect_to = Some(target.clone());
+                            let mut c =
+                                moved_record(page, title, target, *first_status, similarity);
                             c.to_version = update.reported_version;
-                            c.similarity = similarity;
                             Some(c)
                         }
                     } else if same {
                         update.state = PageState::Moved;
                         update.redirect_to = Some(target.clone());
-                        let mut c = record(
-                            page,
-                            ChangeKind::Moved,
-                            Significance::Minor,
-                            title,
-                            format!(
-                                "moved to {target} ({first_status}); content essentially the same (similarity {:.2})",
-                                similarity.unwrap_or(1.0)
-                            ),
-                            Some(*first_status),
-                        );
-                        c.redirect_to = Some(target.clone());
-                        c.similarity = similarity;
-                        Some(c)
+                        Some(moved_record(page, title, target, *first_status, similarity))
                     } else {
                         update.state = PageState::Redirected;
                         update.redirect_to = Some(target.clone());
@@ -589,6 +565,30 @@ fn record(
         similarity: None,
         detail: ChangeDetail::default(),
     }
+}
+
+/// A `moved` record: the page now redirects to `target`, which serves the same content.
+fn moved_record(
+    page: &PageRow,
+    title: String,
+    target: &str,
+    first_status: u16,
+    similarity: Option<f64>,
+) -> NewChange {
+    let mut c = record(
+        page,
+        ChangeKind::Moved,
+        Significance::Minor,
+        title,
+        format!(
+            "moved to {target} ({first_status}); content essentially the same (similarity {:.2})",
+            similarity.unwrap_or(1.0)
+        ),
+        Some(first_status),
+    );
+    c.redirect_to = Some(target.to_string());
+    c.similarity = similarity;
+    c
 }
 
 /// How alike a stored version and a redirect target's content are (0..1).
