@@ -93,9 +93,10 @@ impl SiteReport {
             SiteOutcome::Ok => {
                 let total: u64 = self.changes.values().sum();
                 let mut s = format!(
-                    "{}: {} pages ({} unchanged, {} failed), {} change{}",
+                    "{}: {} pages ({} new versions, {} not modified, {} failed), {} change{}",
                     self.site,
                     self.pages,
+                    self.new_versions,
                     self.not_modified,
                     self.failed,
                     total,
