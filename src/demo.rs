@@ -157,7 +157,7 @@ async fn run_once(config: &Config, store: &mut Store) -> Result<(RunReport, Writ
     let run_id = store.begin_run("demo")?;
     let report = crawl::crawl(config, store, run_id, None, &NoProgress).await?;
     store.finish_run(run_id, &report.summary_line())?;
-    let input = crate::digest::collect(store, &config.digest)?;
+    let input = crate::digest::collect(store, &config.digest, config.crawl.unreachable_after)?;
     let now = chrono::Utc::now();
     let digest = crate::digest::render(&input, &config.digest, now)?;
     let delivery = crate::mail::deliver(store, &digest, &config.digest, None, now).await?;

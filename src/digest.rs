@@ -14,7 +14,8 @@
 //!   way.
 //! - **No crying wolf about sites.** A site whose start pages all failed is listed with its
 //!   failure streak whenever a digest goes out, but on its own it makes a digest worth sending
-//!   only once it has failed [`SITE_DOWN_ALERT_RUNS`] runs in a row: one timeout is not news.
+//!   only once it has failed `[crawl] unreachable_after` runs in a row (the patience pages
+//!   get): one timeout is not news.
 //! - **Page text is hostile.** Titles, summaries, excerpts and URLs come from the crawled
 //!   sites. The subject never contains any of it (only counts and site names from the
 //!   config, still stripped of control characters and capped); the HTML part is rendered by
@@ -39,7 +40,7 @@ pub const MAX_ITEMS: usize = 500;
 /// first), so a runaway site cannot make the digest unbounded.
 pub const MAX_COLLECT: u64 = 20_000;
 /// Consecutive failed runs after which a site that does not answer is worth an email on its
-/// own (mirrors the default `[crawl] unreachable_after`).
+/// own, when no `[crawl] unreachable_after` is given (its default).
 pub const SITE_DOWN_ALERT_RUNS: u32 = 3;
 /// Subject length cap, in characters.
 pub const MAX_SUBJECT_CHARS: usize = 200;
@@ -67,7 +68,7 @@ pub enum DigestError {
 }
 
 /// Everything a digest is built from, read from the store by [`collect`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DigestInput {
     /// Pending changes at or above `min_significance`, oldest first.
     pub changes: Vec<Change>,
@@ -77,17 +78,39 @@ pub struct DigestInput {
     pub notes: Vec<SiteRunRow>,
     /// The current failure streak of every site with a failed note.
     pub failure_streaks: Vec<(String, u32)>,
+    /// Failed runs in a row before a site that does not answer is worth an email
+    /// (`[crawl] unreachable_after`, the same patience as for pages).
+    pub site_down_after: u32,
+}
+
+impl Default for DigestInput {
+    fn default() -> Self {
+        DigestInput {
+            changes: Vec::new(),
+            skipped: Vec::new(),
+            notes: Vec::new(),
+            failure_streaks: Vec::new(),
+            site_down_after: SITE_DOWN_ALERT_RUNS,
+        }
+    }
 }
 
 /// Reads what the next digest should carry: pending changes (split by `min_significance`),
 /// pending site notes and the failure streak of each failed site.
-pub fn collect(store: &Store, settings: &DigestSettings) -> Result<DigestInput, DigestError> {
+pub fn collect(
+    store: &Store,
+    settings: &DigestSettings,
+    site_down_after: u32,
+) -> Result<DigestInput, DigestError> {
     let pending = store.changes(&ChangeFilter {
         pending_only: true,
         limit: Some(MAX_COLLECT),
         ..Default::default()
     })?;
-    let mut input = DigestInput::default();
+    let mut input = DigestInput {
+        site_down_after,
+        ..Default::default()
+    };
     for c in pending {
         if c.significance.at_least(settings.min_significance) {
             input.changes.push(c);
@@ -360,7 +383,7 @@ fn build_view(input: &DigestInput, settings: &DigestSettings, now: DateTime<Utc>
                 plural(*count, "run", "runs")
             )
         };
-        if streak >= SITE_DOWN_ALERT_RUNS {
+        if streak >= input.site_down_after {
             sites_down_alerting += 1;
             down_sites.push(site.to_string());
         }
@@ -825,6 +848,14 @@ mod tests {
         );
         assert!(d.text.contains("NHS SBS frameworks: no answer for 3 runs"));
         assert!(d.html.contains("NHS SBS frameworks: no answer for 3 runs"));
+
+        // The patience follows `[crawl] unreachable_after`: with 5, three failures are not
+        // yet news.
+        let patient = DigestInput {
+            site_down_after: 5,
+            ..three
+        };
+        assert!(render(&patient, &settings(), now()).unwrap().is_empty);
     }
 
     #[test]

@@ -570,7 +570,7 @@ fn print_summary(cli: &Cli, report: &RunReport) {
 }
 
 fn send_digest(cli: &Cli, config: &Config, store: &mut Store) -> Result<(), Exit> {
-    let input = quietwatch::digest::collect(store, &config.digest)?;
+    let input = quietwatch::digest::collect(store, &config.digest, config.crawl.unreachable_after)?;
     let now = chrono::Utc::now();
     let digest = quietwatch::digest::render(&input, &config.digest, now)?;
     let rt = runtime()?;
@@ -599,7 +599,8 @@ fn cmd_digest(cli: &Cli, dry_run: bool) -> Result<u8, Exit> {
     let config = load_config(cli)?;
     if dry_run {
         let store = Store::open_readonly(&db_path(cli, Some(&config)))?;
-        let input = quietwatch::digest::collect(&store, &config.digest)?;
+        let input =
+            quietwatch::digest::collect(&store, &config.digest, config.crawl.unreachable_after)?;
         let digest = quietwatch::digest::render(&input, &config.digest, chrono::Utc::now())?;
         write!(
             std::io::stdout().lock(),

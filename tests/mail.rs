@@ -290,7 +290,7 @@ fn pending(store: &Store) -> Vec<i64> {
 }
 
 fn build(store: &Store, s: &DigestSettings) -> digest::Digest {
-    let input = digest::collect(store, s).unwrap();
+    let input = digest::collect(store, s, digest::SITE_DOWN_ALERT_RUNS).unwrap();
     digest::render(&input, s, Utc::now()).unwrap()
 }
 
