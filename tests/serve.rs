@@ -355,6 +355,28 @@ async fn raw_is_an_attachment_with_the_exact_bytes() {
     );
     let bytes = resp.bytes().await.unwrap();
     assert_eq!(&bytes[..], &fx.v1_body[..]);
+
+    // Bytes that no longer match their recorded hash are never handed over as evidence.
+    let store = quietwatch::store::Store::open(&fx.db).unwrap();
+    let body_id: i64 = store
+        .conn()
+        .query_row("SELECT body_id FROM versions WHERE id = ?1", [fx.v1], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let forged = zstd::encode_all(&b"forged"[..], 3).unwrap();
+    store
+        .conn()
+        .execute(
+            "UPDATE bodies SET data = ?1 WHERE id = ?2",
+            rusqlite::params![forged, body_id],
+        )
+        .unwrap();
+    let resp = reqwest::get(format!("{base}/version/{}/raw", fx.v1))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!resp.bytes().await.unwrap().starts_with(b"forged"));
 }
 
 #[tokio::test]
