@@ -301,6 +301,7 @@ impl<'a> LineDiff<'a> {
                         text: "…".to_owned(),
                         emphasised: false,
                     }],
+                    whole: false,
                 });
             }
             for line in hunk.lines {
@@ -310,6 +311,7 @@ impl<'a> LineDiff<'a> {
                 out.push(ExcerptLine {
                     tag: line.tag,
                     segments: cap_segments(line.segments, max_line_chars),
+                    whole: line.whole,
                 });
             }
         }

@@ -532,7 +532,7 @@ fn item_view(c: &Change, archive: Option<&str>) -> ItemView {
                 emph: seg.emphasised,
             });
         }
-        let whole = tag != " " && !segments.iter().any(|s| s.emph);
+        let whole = tag != " " && line.whole;
         let text = segments.iter().map(|s| s.text.as_str()).collect();
         excerpt.push(LineView {
             tag,
@@ -886,6 +886,7 @@ mod tests {
                             emphasised: true,
                         },
                     ],
+                    whole: false,
                 },
                 ExcerptLine {
                     tag: '+',
@@ -899,6 +900,7 @@ mod tests {
                             emphasised: true,
                         },
                     ],
+                    whole: false,
                 },
             ],
             ..Default::default()
@@ -1013,5 +1015,41 @@ mod tests {
         assert!(d.subject.chars().count() <= MAX_SUBJECT_CHARS);
         assert!(!d.subject.chars().any(|c| c.is_control()));
         assert!(d.subject.starts_with("[qw] 6 added — "));
+    }
+
+    #[test]
+    fn only_lines_changed_as_a_whole_are_struck_through_whole() {
+        let line = |tag: char, text: &str, whole: bool| ExcerptLine {
+            tag,
+            segments: vec![Segment {
+                text: text.into(),
+                emphasised: false,
+            }],
+            whole,
+        };
+        let mut c = change(
+            1,
+            "GCA agreements",
+            ChangeKind::Changed,
+            Significance::Major,
+            "T",
+        );
+        c.detail.excerpt = vec![
+            line('-', "Lot 3 withdrawn", true),
+            // A line that only gained words elsewhere: shown, not struck out whole.
+            line('-', "Suppliers must hold", false),
+        ];
+        let input = DigestInput {
+            changes: vec![c],
+            ..Default::default()
+        };
+        let d = render(&input, &settings(), now()).unwrap();
+        assert!(
+            d.html.contains("line-through;\">Lot 3 withdrawn</del>"),
+            "{}",
+            d.html
+        );
+        assert!(!d.html.contains("line-through;\">Suppliers must hold</del>"));
+        assert!(d.html.contains("Suppliers must hold"));
     }
 }

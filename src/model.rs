@@ -135,6 +135,10 @@ pub struct ExcerptLine {
     pub tag: char,
     /// The line as segments; `emphasised` marks the words that changed within the line.
     pub segments: Vec<Segment>,
+    /// A removed or added line that changed as a whole (no counterpart line shares enough
+    /// words for a word-level view); `false` for context and for lines edited in place.
+    #[serde(default)]
+    pub whole: bool,
 }
 
 /// A run of text within an [`ExcerptLine`].

@@ -231,10 +231,12 @@ fn seed_changes(store: &mut Store, site_name: &str, path: &str) -> Vec<i64> {
                     ExcerptLine {
                         tag: '-',
                         segments: vec![seg("The framework is worth ", false), seg("£25bn", true)],
+                        whole: false,
                     },
                     ExcerptLine {
                         tag: '+',
                         segments: vec![seg("The framework is worth ", false), seg("£17bn", true)],
+                        whole: false,
                     },
                 ],
                 ..Default::default()
