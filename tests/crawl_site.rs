@@ -273,3 +273,18 @@ async fn a_start_page_outside_allow_is_watched_on_every_run() {
     assert_eq!(h.server.request_count("sbs", "/frameworks/"), 2);
     assert!(h.server.request_count("sbs", "/frameworks/clinical/") == 0);
 }
+
+/// `max_depth = 0` watches the start pages only: no links followed, no documents, no
+/// sitemap pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_depth_zero_watches_the_start_pages_only() {
+    let h = Harness::start(crawl_site(), &[("max_depth = 3", "max_depth = 0")]).await;
+    let r = h.crawl().await;
+    assert!(!r.any_site_failed(), "{}", r.summary_line());
+    let store = h.store();
+    let want: BTreeSet<String> = [h.url("sbs", "/frameworks/")].into();
+    assert_eq!(page_urls(&store), want);
+    for req in h.server.requests() {
+        assert!(!req.path.ends_with(".pdf"), "fetched {}", req.path);
+    }
+}

@@ -102,6 +102,16 @@ async fn every_planted_change_is_found_and_noise_is_not() {
         "{}",
         r1.summary_line()
     );
+    // Linked as both /x/ and /x: one page, fetched once.
+    let twins = h
+        .server
+        .request_count("nhs", "/long-read/framework-host-management/")
+        + h.server
+            .request_count("nhs", "/long-read/framework-host-management");
+    assert_eq!(
+        twins, 1,
+        "the trailing-slash twins were fetched {twins} times"
+    );
 
     // Run 1 again, unchanged: nothing new (the noise differs on every request).
     let r1b = h.crawl().await;
