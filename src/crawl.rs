@@ -230,14 +230,7 @@ impl RobotsCache {
             Robots::allow_all()
         } else {
             let target = robots_url(url);
-            let outcome = fetcher
-                .fetch(FetchRequest {
-                    url: target.clone(),
-                    etag: None,
-                    last_modified: None,
-                    follow_redirects: true,
-                })
-                .await;
+            let outcome = fetcher.fetch(FetchRequest::get(target.clone())).await;
             store.record_fetch(&aux_record(run_id, "robots", &outcome))?;
             let fetched = match &outcome.result {
                 Ok(r) if r.status == 200 => RobotsFetch::Found(r.body.clone()),
@@ -943,15 +936,7 @@ impl<'a> SiteCrawl<'a> {
                 continue;
             }
             read += 1;
-            let outcome = self
-                .fetcher
-                .fetch(FetchRequest {
-                    url: url.clone(),
-                    etag: None,
-                    last_modified: None,
-                    follow_redirects: true,
-                })
-                .await;
+            let outcome = self.fetcher.fetch(FetchRequest::get(url.clone())).await;
             let mut rec = aux_record(self.run_id, "sitemap", &outcome);
             match &outcome.result {
                 Ok(r) if r.status == 200 => match crate::sitemap::parse(&r.body, &r.url) {
@@ -1016,15 +1001,7 @@ impl<'a> SiteCrawl<'a> {
         if !self.allowed_by_robots(&url).await? {
             return Ok(None);
         }
-        let outcome = self
-            .fetcher
-            .fetch(FetchRequest {
-                url: url.clone(),
-                etag: None,
-                last_modified: None,
-                follow_redirects: true,
-            })
-            .await;
+        let outcome = self.fetcher.fetch(FetchRequest::get(url.clone())).await;
         self.store
             .record_fetch(&aux_record(self.run_id, "probe", &outcome))?;
         let Ok(r) = &outcome.result else {
