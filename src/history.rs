@@ -759,20 +759,20 @@ pub fn render_show_header(v: &VersionAt) -> String {
 /// `show --raw`: the body exactly as served (after content decoding), checked against the
 /// SHA-256 recorded when it was stored.
 pub fn raw_body(store: &Store, v: &VersionAt) -> Result<Vec<u8>> {
-    let bytes = store
-        .body(v.version.body_id)?
-        .ok_or(HistoryError::BodyMissing {
+    match store.verified_body(v.version.body_id) {
+        Ok(Some((bytes, _))) => Ok(bytes),
+        Ok(None) => Err(HistoryError::BodyMissing {
             version: v.version.id,
-        })?;
-    let found = crate::store::sha256(&bytes);
-    if found != v.version.body_sha256 {
-        return Err(HistoryError::BodyMismatch {
+        }),
+        Err(StoreError::BodyMismatch {
+            expected, found, ..
+        }) => Err(HistoryError::BodyMismatch {
             version: v.version.id,
-            expected: hex::encode(v.version.body_sha256),
-            found: hex::encode(found),
-        });
+            expected,
+            found,
+        }),
+        Err(e) => Err(HistoryError::Store(e)),
     }
-    Ok(bytes)
 }
 
 // ---------------------------------------------------------------- diff

@@ -1061,18 +1061,11 @@ async fn raw_view(State(app): State<Arc<App>>, UrlPath(id): UrlPath<String>) -> 
         let (body_id, url, content_type) = store
             .serve_version_raw_ref(id)?
             .ok_or_else(|| AppError::NotFound(format!("The archive has no version {id}.")))?;
-        let body = store
-            .body(body_id)?
+        // Evidence is handed over only if it is still the bytes that were recorded: a body
+        // that no longer matches its hash is a store error, answered 500 and logged.
+        let (body, found) = store
+            .verified_body(body_id)?
             .ok_or_else(|| AppError::NotFound(format!("Version {id} has no stored body.")))?;
-        // Evidence is handed over only if it is still the bytes that were recorded.
-        let found = crate::store::sha256(&body);
-        if store.body_sha256(body_id)?.as_deref() != Some(&found[..]) {
-            tracing::error!(
-                version = id,
-                "stored body does not match its recorded SHA-256"
-            );
-            return Err(AppError::Internal);
-        }
         let sha = hex::encode(found);
         let name = attachment_name(&url, id, content_type.as_deref());
         let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))

@@ -45,6 +45,13 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error("database {path}: body {body} does not match its recorded SHA-256 (expected {expected}, found {found}): the archive is damaged")]
+    BodyMismatch {
+        path: PathBuf,
+        body: i64,
+        expected: String,
+        found: String,
+    },
     #[error("database {0} does not exist (run `quietwatch crawl` first)")]
     Missing(PathBuf),
     #[error("search query {query:?} is not valid: {message}")]
@@ -928,6 +935,26 @@ impl Store {
                     message: format!("body {body_id} does not decompress: {e}"),
                 }),
         }
+    }
+
+    /// The raw bytes of a stored body and their SHA-256, checked against the hash recorded
+    /// when the body was stored. Everything that hands bytes over as evidence (`show --raw`,
+    /// the WARC export, the web UI's raw download) reads through this.
+    pub fn verified_body(&self, body_id: i64) -> Result<Option<(Vec<u8>, [u8; 32])>> {
+        let Some(bytes) = self.body(body_id)? else {
+            return Ok(None);
+        };
+        let found = sha256(&bytes);
+        let expected = self.body_sha256(body_id)?.unwrap_or_default();
+        if expected[..] != found[..] {
+            return Err(StoreError::BodyMismatch {
+                path: self.path.clone(),
+                body: body_id,
+                expected: hex::encode(expected),
+                found: hex::encode(found),
+            });
+        }
+        Ok(Some((bytes, found)))
     }
 
     /// The SHA-256 of a stored body.

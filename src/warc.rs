@@ -26,7 +26,7 @@
 //!   the file is written to `FILE.tmp` and renamed when complete, so a failed export never
 //!   leaves a plausible-looking partial file.
 
-use crate::store::{format_ms, sha256, FetchRow, Store, StoreError};
+use crate::store::{format_ms, FetchRow, Store, StoreError};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use sha1::{Digest, Sha1};
@@ -269,15 +269,15 @@ impl<W: Write> Exporter<'_, W> {
 
     /// The stored body, checked against its SHA-256.
     fn body(&self, fetch: i64, body_id: i64) -> Result<Vec<u8>, WarcError> {
-        let bytes = self.store.body(body_id)?.ok_or(WarcError::BodyMissing {
-            fetch,
-            body: body_id,
-        })?;
-        let expected = self.store.body_sha256(body_id)?.unwrap_or_default();
-        if expected[..] != sha256(&bytes)[..] {
-            return Err(WarcError::BodyMismatch { body: body_id });
+        match self.store.verified_body(body_id) {
+            Ok(Some((bytes, _))) => Ok(bytes),
+            Ok(None) => Err(WarcError::BodyMissing {
+                fetch,
+                body: body_id,
+            }),
+            Err(StoreError::BodyMismatch { .. }) => Err(WarcError::BodyMismatch { body: body_id }),
+            Err(e) => Err(e.into()),
         }
-        Ok(bytes)
     }
 
     fn request(&mut self, url: &url::Url, date: &str, concurrent: &str) -> Result<(), WarcError> {
