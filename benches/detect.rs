@@ -9,10 +9,11 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use quietwatch::compare::{compare, PageText};
-use quietwatch::diff::{diff_stats, excerpt, render};
-use quietwatch::extract::Extractor;
-use quietwatch::figures::figure_changes;
+use quietwatch::analyse::compare::{compare, PageText};
+use quietwatch::analyse::diff::{diff_stats, excerpt};
+use quietwatch::analyse::extract::Extractor;
+use quietwatch::analyse::figures::figure_changes;
+use quietwatch::output::text::unified_diff;
 use url::Url;
 
 /// A realistic agreement page of about `target` bytes: site chrome, cookie banner, scripts,
@@ -270,7 +271,7 @@ fn main() {
         3,
         slow,
         || {
-            black_box(render(&a, &b, true));
+            black_box(unified_diff(&a, &b, true));
         },
     ));
     rows.push(time(

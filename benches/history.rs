@@ -7,7 +7,7 @@
 #[path = "../tests/history_bulk/mod.rs"]
 mod bulk;
 
-use quietwatch::history;
+use quietwatch::archive::search;
 use quietwatch::store::Store;
 use std::time::{Duration, Instant};
 
@@ -33,7 +33,7 @@ fn main() {
         let mut hits = 0;
         for _ in 0..15 {
             let t = Instant::now();
-            hits = history::search(&store, query).expect("search").len();
+            hits = search::search(&store, query).expect("search").len();
             times.push(t.elapsed());
         }
         times.sort();

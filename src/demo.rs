@@ -1,42 +1,22 @@
 //! `quietwatch demo`: the whole product in one command, with no network.
 //!
 //! It serves the bundled two-version fixture site (modelled on the GCA agreements pages and
-//! NHS England's procurement guidance, see `fixtures/sites/demo/EXPECTED.md`) on loopback,
+//! NHS England's procurement guidance, see `crates/fixture/sites/demo/EXPECTED.md`) on loopback,
 //! records a baseline, switches the site to its second version — a deleted market-engagement
 //! page, a redirected agreement, a host rename, a rewritten "£25bn" figure, a typo fix and
 //! the noise that must not count — runs again, and writes the digest to a directory it
-//! names. The same code path as `run` (crawl, detect, digest) does the work: the demo is a
-//! real run against a real server, not a canned output.
+//! names. The same code path as `run` ([`crate::run::run`]: lock, crawl, detect, digest)
+//! does the work: the demo is a real run against a real server, not a canned output.
 
 use crate::config::Config;
-use crate::crawl::{self, NoProgress, RunReport};
-use crate::fixture::{demo_site, FixtureServer};
+use crate::crawl::NoProgress;
+use crate::error::{Error, Result};
 use crate::model::Change;
+use crate::run::{RunOptions, RunReport};
 use crate::store::{ChangeFilter, Store};
+use quietwatch_fixture::{demo_site, FixtureServer};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-
-#[derive(Debug, thiserror::Error)]
-pub enum DemoError {
-    #[error("demo fixture: {0}")]
-    Fixture(#[from] crate::fixture::FixtureError),
-    #[error("demo config: {0}")]
-    Config(#[from] crate::config::ConfigError),
-    #[error("demo directory {path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
-    #[error(transparent)]
-    Crawl(#[from] crate::crawl::CrawlError),
-    #[error(transparent)]
-    Digest(#[from] crate::digest::DigestError),
-    #[error(transparent)]
-    Mail(#[from] crate::mail::MailError),
-}
 
 /// What the demo did, for the CLI to print.
 #[derive(Debug)]
@@ -92,7 +72,7 @@ impl DemoReport {
 
 /// Runs the demo in `dir` (created if needed) or a new directory under the system's temp
 /// directory, which is kept so the digest and archive can be looked at afterwards.
-pub async fn run_demo(dir: Option<&Path>) -> Result<DemoReport, DemoError> {
+pub async fn run_demo(dir: Option<&Path>) -> Result<DemoReport> {
     let dir = match dir {
         Some(d) => d.to_path_buf(),
         None => std::env::temp_dir().join(format!(
@@ -100,19 +80,17 @@ pub async fn run_demo(dir: Option<&Path>) -> Result<DemoReport, DemoError> {
             chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")
         )),
     };
-    std::fs::create_dir_all(&dir).map_err(|source| DemoError::Io {
-        path: dir.clone(),
+    std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
+        what: format!("demo directory {}", dir.display()),
         source,
     })?;
     let site = demo_site();
     let template = String::from_utf8_lossy(&site.read("quietwatch.toml")?).into_owned();
     let server = FixtureServer::start(site).await?;
     let config_path = dir.join("quietwatch.toml");
-    std::fs::write(&config_path, server.expand_hosts(&template)).map_err(|source| {
-        DemoError::Io {
-            path: config_path.clone(),
-            source,
-        }
+    std::fs::write(&config_path, server.expand_hosts(&template)).map_err(|source| Error::Io {
+        what: format!("demo config {}", config_path.display()),
+        source,
     })?;
     let config = Config::load(&config_path)?;
     let db = config.storage.db.clone();
@@ -123,15 +101,15 @@ pub async fn run_demo(dir: Option<&Path>) -> Result<DemoReport, DemoError> {
         path.push(suffix);
         let _ = std::fs::remove_file(path);
     }
-    let mut store = Store::open(&db)?;
-
     server.set_version(1);
-    let (baseline, _) = run_once(&config, &mut store).await?;
+    let (baseline, _) = run_once(&config).await?;
     server.set_version(2);
-    let (second, delivery) = run_once(&config, &mut store).await?;
-    let changes = store.changes(&ChangeFilter {
-        run_id: Some(second.run_id),
-        ..Default::default()
+    let (second, delivery) = run_once(&config).await?;
+    let changes = Store::open_readonly(&db).and_then(|store| {
+        store.changes(&ChangeFilter {
+            run_id: Some(second.run_id),
+            ..Default::default()
+        })
     })?;
     server.shutdown().await;
     let (digest, subject) = match delivery {
@@ -152,17 +130,23 @@ pub async fn run_demo(dir: Option<&Path>) -> Result<DemoReport, DemoError> {
 
 type Written = Option<(PathBuf, PathBuf, String)>;
 
-/// One `run`: crawl, detect, digest.
-async fn run_once(config: &Config, store: &mut Store) -> Result<(RunReport, Written), DemoError> {
-    let run_id = store.begin_run("demo")?;
-    let report = crawl::crawl(config, store, run_id, None, &NoProgress).await?;
-    store.finish_run(run_id, &report.summary_line())?;
-    let input = crate::digest::collect(store, &config.digest, config.crawl.unreachable_after)?;
-    let now = chrono::Utc::now();
-    let digest = crate::digest::render(&input, &config.digest, now)?;
-    let delivery = crate::mail::deliver(store, &digest, &config.digest, None, now).await?;
-    Ok((
-        report,
-        delivery.map(|d| (d.eml_path, d.html_path, digest.subject.clone())),
-    ))
+/// One `run`, exactly as cron's: lock, crawl, detect, digest.
+async fn run_once(config: &Config) -> Result<(RunReport, Written)> {
+    let outcome = crate::run::run(
+        config,
+        &config.storage.db,
+        &RunOptions {
+            command: "demo",
+            site: None,
+            deliver: true,
+            progress: &NoProgress,
+        },
+    )
+    .await?;
+    let written = match outcome.delivery {
+        Some(Ok(d)) => d.mail.map(|m| (m.eml_path, m.html_path, d.subject)),
+        Some(Err(e)) => return Err(e),
+        None => None,
+    };
+    Ok((outcome.report, written))
 }

@@ -1,32 +1,30 @@
 //! quietwatch: a scheduled crawler and change monitor for public procurement pages.
 //!
-//! The modules follow the data's path: [`config`] → [`crawl`] (with [`fetch`], [`robots`],
-//! [`sitemap`], [`urlnorm`], [`scope`]) → [`store`] → [`extract`] / [`detect`] (with
-//! [`figures`], [`diff`]) → [`digest`] / [`mail`]; [`history`], [`warc`] and [`serve`] read
-//! the archive. The binary in `src/main.rs` only parses arguments and prints.
+//! The folders follow the data's path (`ARCHITECTURE.md` is the codemap):
+//! [`crawl`] fetches what a site's watch covers and hands on what each page answered →
+//! [`store`] keeps every fetch, body, version and change → [`analyse`] reads pages, compares
+//! versions and turns observations into change records → [`report`] tells people (the
+//! digest and its delivery). [`archive`] and [`serve`] read the archive back as evidence,
+//! [`output`] renders what they return; [`run`] strings the stages together for `run`,
+//! `crawl`, `digest` and `demo`. Below them all: the shared vocabulary ([`model`]), URLs
+//! ([`urlnorm`]), times ([`when`]), permalinks ([`links`]), escaping ([`markup`]) and the
+//! [`config`]. The binary in `src/main.rs` only parses arguments and prints.
 
-pub mod charset;
-pub mod compare;
+pub mod analyse;
+pub mod archive;
 pub mod config;
 pub mod crawl;
 pub mod demo;
-pub mod detect;
-pub mod diff;
-pub mod digest;
-pub mod extract;
-pub mod fetch;
-pub mod figures;
-pub mod fixture;
-pub mod history;
-pub mod lock;
-pub mod mail;
+pub mod error;
+pub mod links;
+pub mod markup;
 pub mod model;
-pub mod ratelimit;
-pub mod robots;
-pub mod scope;
+pub mod output;
+pub mod report;
+pub mod run;
 pub mod serve;
-pub mod sitemap;
 pub mod store;
 pub mod urlnorm;
-pub mod warc;
 pub mod when;
+
+pub use error::{Error, ErrorKind, Result};

@@ -1,17 +1,20 @@
 //! The `quietwatch` command: argument parsing, logging set-up and output. Everything it does
 //! is a call into the library; what it prints is decided here and nowhere else.
 
-use anyhow::{Context, Result};
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use quietwatch::config::{Config, ConfigError};
-use quietwatch::crawl::{self, Progress, RunReport, SiteOutcome, SiteReport};
-use quietwatch::history::HistoryError;
-use quietwatch::lock::{LockError, RunLock};
+use quietwatch::archive::{history, search, warc};
+use quietwatch::config::Config;
+use quietwatch::crawl::Progress;
+use quietwatch::model::SiteOutcome;
+use quietwatch::output::{json, text};
+use quietwatch::report::mail::MailError;
+use quietwatch::run::{RunOptions, RunReport};
 use quietwatch::store::{ChangeFilter, Store};
-use quietwatch::warc::WarcError;
 use quietwatch::when::{parse_when_ms, DayEdge};
+use quietwatch::ErrorKind;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
@@ -127,48 +130,17 @@ struct ExportArgs {
     since: Option<String>,
 }
 
-/// Exit codes of SPEC.md.
-const EXIT_FAILED: u8 = 1;
-const EXIT_USAGE: u8 = 2;
-const EXIT_LOCKED: u8 = 3;
-
-/// An error that carries its exit code.
-#[derive(Debug)]
-struct Exit(u8, anyhow::Error);
-
-impl<E: Into<anyhow::Error>> From<E> for Exit {
-    fn from(e: E) -> Self {
-        let e: anyhow::Error = e.into();
-        let code = if e
-            .downcast_ref::<LockError>()
-            .is_some_and(|l| matches!(l, LockError::Held { .. }))
-        {
-            EXIT_LOCKED
-        } else if e.downcast_ref::<ConfigError>().is_some()
-            || e.downcast_ref::<quietwatch::when::WhenError>().is_some()
-            || e.downcast_ref::<HistoryError>().is_some_and(|h| {
-                matches!(h, HistoryError::BadQuery { .. } | HistoryError::EmptyQuery)
-            })
-            || e.downcast_ref::<WarcError>()
-                .is_some_and(|w| matches!(w, WarcError::UnknownSite(_)))
-        {
-            EXIT_USAGE
-        } else {
-            EXIT_FAILED
-        };
-        Exit(code, e)
-    }
-}
-
-fn usage(msg: impl Into<String>) -> Exit {
-    Exit(EXIT_USAGE, anyhow::anyhow!(msg.into()))
-}
+type Result<T> = anyhow::Result<T>;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let code = if e.use_stderr() {
+                ErrorKind::Usage.exit_code()
+            } else {
+                0
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }
@@ -177,12 +149,18 @@ fn main() -> ExitCode {
     match dispatch(&cli) {
         Ok(code) => ExitCode::from(code),
         // A reader that went away (`quietwatch changes | head`) is not an error.
-        Err(Exit(_, e)) if is_broken_pipe(&e) => ExitCode::SUCCESS,
-        Err(Exit(code, e)) => {
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
             eprintln!("quietwatch: {}", describe(&e));
-            ExitCode::from(code)
+            ExitCode::from(kind_of(&e).exit_code())
         }
     }
+}
+
+/// The exit code's kind, from the library's error (anything else is a plain failure).
+fn kind_of(e: &anyhow::Error) -> ErrorKind {
+    e.downcast_ref::<quietwatch::Error>()
+        .map_or(ErrorKind::Failed, quietwatch::Error::kind)
 }
 
 /// An error and its causes on one line. Many errors already print their source in their own
@@ -232,165 +210,246 @@ fn init_logging(verbose: u8, quiet: bool) {
         .try_init();
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
+fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")
-        .map_err(Exit::from)
 }
 
-fn load_config(cli: &Cli) -> Result<Config, Exit> {
-    Ok(Config::load(&cli.config)?)
+/// A library call's error, kept as the library's so its kind decides the exit code.
+fn lib<T, E: Into<quietwatch::Error>>(r: std::result::Result<T, E>) -> Result<T> {
+    r.map_err(|e| anyhow::Error::new(e.into()))
 }
 
-fn db_path(cli: &Cli, config: Option<&Config>) -> PathBuf {
-    match (&cli.db, config) {
-        (Some(db), _) => db.clone(),
-        (None, Some(c)) => c.storage.db.clone(),
-        (None, None) => PathBuf::from("quietwatch.db"),
+fn load_config(cli: &Cli) -> Result<Config> {
+    lib(Config::load(&cli.config))
+}
+
+/// `--db`, else the config's `[storage] db` (a missing config is fine when `--db` is given).
+fn db_path(cli: &Cli) -> Result<PathBuf> {
+    match &cli.db {
+        Some(db) => Ok(db.clone()),
+        None => Ok(load_config(cli)?.storage.db),
     }
 }
 
-/// The database for read-only commands: `--db`, else the config's (a missing config is fine
-/// when `--db` is given).
-fn read_store(cli: &Cli) -> Result<Store, Exit> {
-    let path = match &cli.db {
-        Some(db) => db.clone(),
-        None => load_config(cli)?.storage.db,
-    };
-    Ok(Store::open_readonly(&path)?)
+fn read_store(cli: &Cli) -> Result<Store> {
+    lib(Store::open_readonly(&db_path(cli)?))
 }
 
-fn dispatch(cli: &Cli) -> Result<u8, Exit> {
+fn when(input: Option<&str>, edge: DayEdge) -> Result<Option<i64>> {
+    lib(input.map(|w| parse_when_ms(w, edge)).transpose())
+}
+
+fn dispatch(cli: &Cli) -> Result<u8> {
+    let mut out = std::io::stdout().lock();
     match &cli.command {
         Command::Init { path } => {
             let path = path.clone().unwrap_or_else(|| cli.config.clone());
-            quietwatch::config::write_starter(&path)?;
+            lib(quietwatch::config::write_starter(&path))?;
             if !cli.quiet {
-                println!(
+                writeln!(
+                    out,
                     "wrote {}: edit [[site]] and [digest], then run `quietwatch crawl`",
                     path.display()
-                );
+                )?;
             }
-            Ok(0)
         }
-        Command::Run => cmd_run(cli),
-        Command::Crawl { site } => cmd_crawl(cli, site.as_deref()),
-        Command::Digest { dry_run } => cmd_digest(cli, *dry_run),
+        Command::Run => return cmd_run(cli, None, true),
+        Command::Crawl { site } => return cmd_run(cli, site.as_deref(), false),
+        Command::Digest { dry_run } => return cmd_digest(cli, *dry_run),
         Command::Changes { since, site, json } => {
-            cmd_changes(cli, since.as_deref(), site.as_deref(), *json)
+            let store = read_store(cli)?;
+            let changes = lib(store.changes(&ChangeFilter {
+                since_ms: when(since.as_deref(), DayEdge::Start)?,
+                site: site.clone(),
+                ..Default::default()
+            }))?;
+            for c in &changes {
+                if *json {
+                    writeln!(out, "{}", json::change_line(c)?)?;
+                } else {
+                    writeln!(out, "{}", text::change_line(c))?;
+                }
+            }
+            if !json && changes.is_empty() && !cli.quiet {
+                writeln!(out, "no changes")?;
+            }
         }
         Command::History { url, json } => {
-            let store = read_store(cli)?;
-            let h = quietwatch::history::page_history(&store, url)?;
-            let mut out = std::io::stdout().lock();
+            let h = lib(history::page_history(&read_store(cli)?, url))?;
             if *json {
-                for v in quietwatch::history::history_json(&h) {
+                for v in json::history_json(&h) {
                     writeln!(out, "{v}")?;
                 }
             } else {
-                write!(out, "{}", quietwatch::history::render_history(&h))?;
+                write!(out, "{}", text::render_history(&h))?;
             }
-            Ok(0)
         }
         Command::Show { url, at, raw } => {
             let store = read_store(cli)?;
-            let at = at
-                .as_deref()
-                .map(|w| parse_when_ms(w, DayEdge::End))
-                .transpose()?;
-            let v = quietwatch::history::version_at(&store, url, at)?;
-            let mut out = std::io::stdout().lock();
+            let v = lib(history::version_at(
+                &store,
+                url,
+                when(at.as_deref(), DayEdge::End)?,
+            ))?;
             if *raw {
-                out.write_all(&quietwatch::history::raw_body(&store, &v)?)?;
+                out.write_all(&lib(history::raw_body(&store, &v))?)?;
             } else {
-                writeln!(out, "{}", quietwatch::history::render_show_header(&v))?;
+                writeln!(out, "{}", text::render_show_header(&v))?;
                 writeln!(out, "{}", v.version.text)?;
             }
-            Ok(0)
         }
         Command::Diff { url, from, to } => {
             let store = read_store(cli)?;
-            let from = from
-                .as_deref()
-                .map(|w| parse_when_ms(w, DayEdge::End))
-                .transpose()?;
-            let to = to
-                .as_deref()
-                .map(|w| parse_when_ms(w, DayEdge::End))
-                .transpose()?;
-            let (a, b) = quietwatch::history::diff_versions(&store, url, from, to)?;
+            let from = when(from.as_deref(), DayEdge::End)?;
+            let to = when(to.as_deref(), DayEdge::End)?;
+            let (a, b) = lib(history::diff_versions(&store, url, from, to))?;
             let color = std::io::stdout().is_terminal();
-            let mut out = std::io::stdout().lock();
-            write!(out, "{}", quietwatch::history::render_diff(&a, &b, color))?;
-            Ok(0)
+            write!(out, "{}", text::render_diff(&a, &b, color))?;
         }
-        Command::Search { text } => {
-            let store = read_store(cli)?;
-            let hits = quietwatch::history::search(&store, text)?;
-            write!(
-                std::io::stdout().lock(),
-                "{}",
-                quietwatch::history::render_search(&hits, text)
-            )?;
-            Ok(0)
+        Command::Search { text: query } => {
+            let hits = lib(search::search(&read_store(cli)?, query))?;
+            write!(out, "{}", text::render_search(&hits, query))?;
         }
         Command::Export(args) => {
             let user_agent = load_config(cli).ok().map(|c| c.crawl.user_agent);
-            let store = read_store(cli)?;
-            let since_ms = args
-                .since
-                .as_deref()
-                .map(|w| parse_when_ms(w, DayEdge::Start))
-                .transpose()?;
-            let summary = quietwatch::warc::export_warc(
-                &store,
+            let summary = lib(warc::export_warc(
+                &read_store(cli)?,
                 &args.warc,
-                &quietwatch::warc::ExportOptions {
+                &warc::ExportOptions {
                     site: args.site.clone(),
-                    since_ms,
+                    since_ms: when(args.since.as_deref(), DayEdge::Start)?,
                     user_agent,
                 },
-            )?;
+            ))?;
             if !cli.quiet {
-                println!(
+                writeln!(
+                    out,
                     "wrote {}: {} responses, {} revisits, {} requests, {} bytes",
                     args.warc.display(),
                     summary.responses,
                     summary.revisits,
                     summary.requests,
                     summary.bytes
-                );
+                )?;
             }
-            Ok(0)
         }
         Command::Serve { listen } => {
-            let db = match &cli.db {
-                Some(db) => db.clone(),
-                None => load_config(cli)?.storage.db,
-            };
+            let db = db_path(cli)?;
             // Fail early and clearly when there is nothing to serve.
-            drop(Store::open_readonly(&db)?);
+            drop(lib(Store::open_readonly(&db))?);
             if !cli.quiet {
-                println!(
+                writeln!(
+                    out,
                     "serving {} on http://{listen}/ (read-only; Ctrl-C stops)",
                     db.display()
+                )?;
+                out.flush()?;
+            }
+            let options = quietwatch::serve::ServeOptions {
+                db,
+                listen: *listen,
+            };
+            lib(
+                runtime()?.block_on(quietwatch::serve::serve(options, async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })),
+            )?;
+        }
+        Command::Demo { dir } => {
+            let report = lib(runtime()?.block_on(quietwatch::demo::run_demo(dir.as_deref())))?;
+            if !cli.quiet {
+                write!(out, "{}", report.render())?;
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// `run` and `crawl`: the library's pipeline, with a progress bar on a terminal.
+fn cmd_run(cli: &Cli, site: Option<&str>, deliver: bool) -> Result<u8> {
+    let config = load_config(cli)?;
+    let db = cli.db.clone().unwrap_or_else(|| config.storage.db.clone());
+    let bar = Bar::new(cli.quiet);
+    let opts = RunOptions {
+        command: if deliver { "run" } else { "crawl" },
+        site,
+        deliver,
+        progress: &bar,
+    };
+    let outcome = runtime()?.block_on(quietwatch::run::run(&config, &db, &opts));
+    bar.finish();
+    let outcome = lib(outcome)?;
+    print_summary(cli, &outcome.report);
+    if let Some(d) = &outcome.delivery {
+        print_delivery(cli, d);
+    }
+    Ok(outcome.failure().map_or(0, ErrorKind::exit_code))
+}
+
+fn cmd_digest(cli: &Cli, dry_run: bool) -> Result<u8> {
+    let config = load_config(cli)?;
+    let db = cli.db.clone().unwrap_or_else(|| config.storage.db.clone());
+    if dry_run {
+        let preview = lib(quietwatch::run::preview_pending(&config, &db))?;
+        write!(std::io::stdout().lock(), "{preview}")?;
+        return Ok(0);
+    }
+    match runtime()?.block_on(quietwatch::run::deliver_locked(&config, &db)) {
+        // The lock or the archive: not a delivery that failed, one that never began.
+        Err(e) if e.kind() != ErrorKind::DeliveryFailed => Err(e.into()),
+        delivered => Ok(print_delivery(cli, &delivered)),
+    }
+}
+
+/// The summary line on stdout (not with `-q`); a site that could not be crawled is also
+/// named on stderr, always, since it is why the exit code is 1.
+fn print_summary(cli: &Cli, report: &RunReport) {
+    if !cli.quiet {
+        println!("{}", report.summary_line());
+    }
+    for site in &report.sites {
+        if site.outcome == SiteOutcome::Failed {
+            eprintln!(
+                "quietwatch: site {:?} could not be crawled: {}; nothing was concluded about its pages",
+                site.site,
+                site.error.as_deref().unwrap_or("no reason recorded")
+            );
+        }
+    }
+}
+
+/// What the delivery did: on stdout when it worked, on stderr (always) when it did not,
+/// saying what that means for the pending changes. Returns the exit code it calls for.
+fn print_delivery(cli: &Cli, delivered: &quietwatch::Result<quietwatch::run::Delivered>) -> u8 {
+    match delivered {
+        Ok(d) => {
+            if !cli.quiet {
+                match &d.mail {
+                    Some(m) => println!(
+                        "digest {}: {} ({})",
+                        if m.sent { "sent" } else { "written" },
+                        d.subject,
+                        m.eml_path.display()
+                    ),
+                    None => println!("no digest: nothing new since the last one"),
+                }
+            }
+            0
+        }
+        Err(e) => {
+            let why = describe(&anyhow::anyhow!("{e}"));
+            if matches!(e, quietwatch::Error::Mail(MailError::Store(_))) {
+                eprintln!("quietwatch: the digest may have been sent but could not be recorded; the next digest may repeat its items: {why}");
+            } else {
+                eprintln!(
+                    "quietwatch: digest not sent, the changes stay pending for the next run: {why}"
                 );
             }
-            let rt = runtime()?;
-            rt.block_on(quietwatch::serve::serve(
-                quietwatch::serve::ServeOptions {
-                    db,
-                    listen: *listen,
-                },
-                async {
-                    let _ = tokio::signal::ctrl_c().await;
-                },
-            ))?;
-            Ok(0)
+            e.kind().exit_code()
         }
-        Command::Demo { dir } => cmd_demo(cli, dir.as_deref()),
     }
 }
 
@@ -410,6 +469,7 @@ impl Bar {
         }
         Bar(Some(bar))
     }
+
     fn finish(&self) {
         if let Some(b) = &self.0 {
             b.finish_and_clear();
@@ -436,232 +496,9 @@ impl Progress for Bar {
             b.set_message(url.to_string());
         }
     }
-    fn site_finished(&self, report: &SiteReport) {
+    fn site_finished(&self, summary: &str) {
         if let Some(b) = &self.0 {
-            b.println(format!("  {}", report_line(report)));
+            b.println(format!("  {summary}"));
         }
     }
-}
-
-fn report_line(r: &SiteReport) -> String {
-    RunReport {
-        run_id: 0,
-        sites: vec![r.clone()],
-    }
-    .summary_line()
-}
-
-/// Crawl (and detect) under the lock; returns the report.
-fn crawl_locked(
-    cli: &Cli,
-    config: &Config,
-    store: &mut Store,
-    site: Option<&str>,
-    command: &str,
-) -> Result<RunReport, Exit> {
-    let run_id = store.begin_run(command)?;
-    let bar = Bar::new(cli.quiet);
-    let rt = runtime()?;
-    let report = rt.block_on(crawl::crawl(config, store, run_id, site, &bar));
-    bar.finish();
-    let report = match report {
-        Ok(r) => r,
-        Err(crawl::CrawlError::UnknownSite(s)) => {
-            return Err(usage(format!(
-                "{}: no [[site]] named {s:?}",
-                config.source.display()
-            )))
-        }
-        Err(e) => return Err(e.into()),
-    };
-    store.finish_run(run_id, &report.summary_line())?;
-    Ok(report)
-}
-
-fn open_locked(cli: &Cli, config: &Config) -> Result<(RunLock, Store), Exit> {
-    let db = db_path(cli, Some(config));
-    let lock = RunLock::acquire(&db)?;
-    let store = Store::open(&db)?;
-    Ok((lock, store))
-}
-
-fn cmd_crawl(cli: &Cli, site: Option<&str>) -> Result<u8, Exit> {
-    let config = load_config(cli)?;
-    if let Some(name) = site {
-        if config.site(name).is_none() {
-            let known: Vec<&str> = config.sites.iter().map(|s| s.name.as_str()).collect();
-            return Err(usage(format!(
-                "{}: no [[site]] named {name:?} (sites: {})",
-                config.source.display(),
-                known.join(", ")
-            )));
-        }
-    }
-    let (_lock, mut store) = open_locked(cli, &config)?;
-    let report = crawl_locked(cli, &config, &mut store, site, "crawl")?;
-    print_summary(cli, &report);
-    Ok(if report.any_site_failed() {
-        EXIT_FAILED
-    } else {
-        0
-    })
-}
-
-fn cmd_run(cli: &Cli) -> Result<u8, Exit> {
-    let config = load_config(cli)?;
-    let (_lock, mut store) = open_locked(cli, &config)?;
-    // Say now, not after a long crawl, that the digest will not go out; the crawl still runs
-    // and its changes wait for the next digest.
-    if let Some(var) = config.smtp.as_ref().and_then(|s| s.password_env.as_deref()) {
-        if std::env::var_os(var).is_none() {
-            tracing::warn!(
-                "[smtp] password_env names {var}, which is not set: the digest will not be sent"
-            );
-        }
-    }
-    let report = crawl_locked(cli, &config, &mut store, None, "run")?;
-    print_summary(cli, &report);
-    let sent = send_digest(cli, &config, &mut store);
-    let mut code = if report.any_site_failed() {
-        EXIT_FAILED
-    } else {
-        0
-    };
-    if let Err(Exit(_, e)) = sent {
-        digest_failed(&e);
-        code = EXIT_FAILED;
-    }
-    Ok(code)
-}
-
-/// Says on stderr what a failed digest means for the pending changes.
-fn digest_failed(e: &anyhow::Error) {
-    let recorded = !matches!(
-        e.downcast_ref::<quietwatch::mail::MailError>(),
-        Some(quietwatch::mail::MailError::Store(_))
-    );
-    if recorded {
-        eprintln!(
-            "quietwatch: digest not sent, the changes stay pending for the next run: {}",
-            describe(e)
-        );
-    } else {
-        eprintln!(
-            "quietwatch: the digest may have been sent but could not be recorded; the next digest may repeat its items: {}",
-            describe(e)
-        );
-    }
-}
-
-/// The summary line on stdout (not with `-q`); a site that could not be crawled is also
-/// named on stderr, always, since it is why the exit code is 1.
-fn print_summary(cli: &Cli, report: &RunReport) {
-    if !cli.quiet {
-        println!("{}", report.summary_line());
-    }
-    for site in &report.sites {
-        if let SiteOutcome::Failed(e) = &site.outcome {
-            eprintln!(
-                "quietwatch: site {:?} could not be crawled: {e}; nothing was concluded about its pages",
-                site.site
-            );
-        }
-    }
-}
-
-fn send_digest(cli: &Cli, config: &Config, store: &mut Store) -> Result<(), Exit> {
-    let input = quietwatch::digest::collect(store, &config.digest, config.crawl.unreachable_after)?;
-    let now = chrono::Utc::now();
-    let digest = quietwatch::digest::render(&input, &config.digest, now)?;
-    let rt = runtime()?;
-    let delivery = rt.block_on(quietwatch::mail::deliver(
-        store,
-        &digest,
-        &config.digest,
-        config.smtp.as_ref(),
-        now,
-    ))?;
-    if !cli.quiet {
-        match delivery {
-            Some(d) => println!(
-                "digest {}: {} ({})",
-                if d.sent { "sent" } else { "written" },
-                digest.subject,
-                d.eml_path.display()
-            ),
-            None => println!("no digest: nothing new since the last one"),
-        }
-    }
-    Ok(())
-}
-
-fn cmd_digest(cli: &Cli, dry_run: bool) -> Result<u8, Exit> {
-    let config = load_config(cli)?;
-    if dry_run {
-        let store = Store::open_readonly(&db_path(cli, Some(&config)))?;
-        let input =
-            quietwatch::digest::collect(&store, &config.digest, config.crawl.unreachable_after)?;
-        let digest = quietwatch::digest::render(&input, &config.digest, chrono::Utc::now())?;
-        write!(
-            std::io::stdout().lock(),
-            "{}",
-            quietwatch::mail::dry_run_text(&digest)
-        )?;
-        return Ok(0);
-    }
-    let (_lock, mut store) = open_locked(cli, &config)?;
-    match send_digest(cli, &config, &mut store) {
-        Ok(()) => Ok(0),
-        Err(Exit(_, e)) => {
-            digest_failed(&e);
-            Ok(EXIT_FAILED)
-        }
-    }
-}
-
-fn cmd_changes(cli: &Cli, since: Option<&str>, site: Option<&str>, json: bool) -> Result<u8, Exit> {
-    let store = read_store(cli)?;
-    let filter = ChangeFilter {
-        since_ms: since
-            .map(|w| parse_when_ms(w, DayEdge::Start))
-            .transpose()?,
-        site: site.map(str::to_string),
-        ..Default::default()
-    };
-    let changes = store.changes(&filter)?;
-    let mut out = std::io::stdout().lock();
-    for c in &changes {
-        if json {
-            writeln!(
-                out,
-                "{}",
-                serde_json::to_string(c).context("encoding a change as JSON")?
-            )?;
-        } else {
-            writeln!(
-                out,
-                "#{} {} {} [{}] {} — {}\n    {}",
-                c.id,
-                c.detected_at,
-                c.kind.label(),
-                c.significance,
-                c.site,
-                c.url,
-                c.summary
-            )?;
-        }
-    }
-    if !json && changes.is_empty() && !cli.quiet {
-        writeln!(out, "no changes")?;
-    }
-    Ok(0)
-}
-
-fn cmd_demo(cli: &Cli, dir: Option<&Path>) -> Result<u8, Exit> {
-    let rt = runtime()?;
-    let report = rt.block_on(quietwatch::demo::run_demo(dir))?;
-    if !cli.quiet {
-        write!(std::io::stdout().lock(), "{}", report.render())?;
-    }
-    Ok(0)
 }

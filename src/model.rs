@@ -1,60 +1,93 @@
-//! The vocabulary every stage shares: change kinds, significance and the change record.
+//! The vocabulary every stage shares: change kinds, significance, page states, fetch
+//! purposes, site outcomes and the change record.
 //!
-//! These types are the contract between detection (which makes them), the store (which
-//! keeps them), the digest (which sends them) and `changes --json` (which prints them), so
-//! they live apart from all four. Their serialised names are fixed by SPEC.md.
+//! These types are the contract between the crawl and detection (which make them), the
+//! store (which keeps them, by name), the digest (which sends them) and `changes --json`
+//! (which prints them), so they live apart from all of those. Their names are fixed by
+//! SPEC.md (`docs/SPEC.md`); a stored name this build does not know is an error, never a
+//! guess.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// What happened to a page between two runs (SPEC.md, "Change kinds").
-///
-/// The declaration order is the precedence order of SPEC.md: where several kinds apply to one
-/// page in one run, the first wins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeKind {
-    Removed,
-    Redirected,
-    Moved,
-    SoftRemoved,
-    Unlinked,
-    Changed,
-    Added,
-    Restored,
-    Unreachable,
+/// Declares a fieldless enum whose variants have fixed names: the names are what JSON, the
+/// database and the CLI use, `ALL` lists the variants in declaration order, and parsing an
+/// unknown name is an error (never a silent default: the store turns it into `Corrupt`).
+macro_rules! named_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant,)+
+        }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The name used in JSON, the database and the CLI.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownName;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| UnknownName {
+                        what: stringify!($name),
+                        found: s.chars().take(40).collect(),
+                        expected: $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
+                    })
+            }
+        }
+    };
+}
+
+/// A name that is not one of an enum's variants.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {found:?} (expected one of: {expected})")]
+pub struct UnknownName {
+    pub what: &'static str,
+    pub found: String,
+    pub expected: String,
+}
+
+named_enum! {
+    /// What happened to a page between two runs (SPEC.md, "Change kinds").
+    ///
+    /// The declaration order is the precedence order of SPEC.md: where several kinds apply to
+    /// one page in one run, the first wins.
+    pub enum ChangeKind {
+        Removed = "removed",
+        Redirected = "redirected",
+        Moved = "moved",
+        SoftRemoved = "soft_removed",
+        Unlinked = "unlinked",
+        Changed = "changed",
+        Added = "added",
+        Restored = "restored",
+        Unreachable = "unreachable",
+    }
 }
 
 impl ChangeKind {
-    /// Every kind, in precedence order.
-    pub const ALL: [ChangeKind; 9] = [
-        ChangeKind::Removed,
-        ChangeKind::Redirected,
-        ChangeKind::Moved,
-        ChangeKind::SoftRemoved,
-        ChangeKind::Unlinked,
-        ChangeKind::Changed,
-        ChangeKind::Added,
-        ChangeKind::Restored,
-        ChangeKind::Unreachable,
-    ];
-
-    /// The name used in JSON, the database and the CLI.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChangeKind::Removed => "removed",
-            ChangeKind::Redirected => "redirected",
-            ChangeKind::Moved => "moved",
-            ChangeKind::SoftRemoved => "soft_removed",
-            ChangeKind::Unlinked => "unlinked",
-            ChangeKind::Changed => "changed",
-            ChangeKind::Added => "added",
-            ChangeKind::Restored => "restored",
-            ChangeKind::Unreachable => "unreachable",
-        }
-    }
-
     /// A short human label for digests and listings ("soft removed").
     pub fn label(self) -> &'static str {
         match self {
@@ -64,58 +97,64 @@ impl ChangeKind {
     }
 }
 
-impl fmt::Display for ChangeKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+named_enum! {
+    /// How much a change matters. `Major` sorts before `Minor` so digests list it first.
+    pub enum Significance {
+        Major = "major",
+        Minor = "minor",
     }
-}
-
-impl FromStr for ChangeKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ChangeKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown change kind {s:?}"))
-    }
-}
-
-/// How much a change matters. `Major` sorts before `Minor` so digests list it first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Significance {
-    Major,
-    Minor,
 }
 
 impl Significance {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Significance::Major => "major",
-            Significance::Minor => "minor",
-        }
-    }
-
     /// Whether a change of this significance passes a `min_significance` threshold.
     pub fn at_least(self, threshold: Significance) -> bool {
         self <= threshold
     }
 }
 
-impl fmt::Display for Significance {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+named_enum! {
+    /// The state detection last settled on for a page; it moves only with the records that
+    /// report the move.
+    pub enum PageState {
+        /// Seen for the first time in the current run; not yet accepted by detection.
+        New = "new",
+        Live = "live",
+        Removed = "removed",
+        Redirected = "redirected",
+        Moved = "moved",
+        SoftRemoved = "soft_removed",
+        Unreachable = "unreachable",
     }
 }
 
-impl FromStr for Significance {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "major" => Ok(Significance::Major),
-            "minor" => Ok(Significance::Minor),
-            _ => Err(format!("expected \"major\" or \"minor\", found {s:?}")),
-        }
+named_enum! {
+    /// Why a URL was fetched.
+    pub enum FetchPurpose {
+        /// A page, known or newly found.
+        Page = "page",
+        /// The second fetch that confirms a 404/410 of a known page.
+        Confirm = "confirm",
+        Robots = "robots",
+        Sitemap = "sitemap",
+        /// The path that cannot exist, fetched to learn the site's not-found page.
+        Probe = "probe",
+    }
+}
+
+impl Default for FetchPurpose {
+    fn default() -> Self {
+        FetchPurpose::Page
+    }
+}
+
+named_enum! {
+    /// How a site's part of a run ended.
+    pub enum SiteOutcome {
+        /// The first successful crawl: the pages were recorded, nothing reported.
+        Baseline = "baseline",
+        Ok = "ok",
+        /// Every start page failed: nothing was concluded about the site.
+        Failed = "failed",
     }
 }
 

@@ -8,7 +8,7 @@
 //! that compare what `show --raw` prints with what the server sends.
 
 use quietwatch::config::Config;
-use quietwatch::fixture::{demo_site, FixtureServer};
+use quietwatch_fixture::{demo_site, FixtureServer};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -826,7 +826,7 @@ fn a_reader_that_goes_away_is_not_an_error() {
 fn a_held_lock_is_exit_3_and_readers_are_not_blocked() {
     let s = shared();
     let db = s.dir.join("quietwatch-demo.db");
-    let lock = quietwatch::lock::RunLock::acquire(&db).expect("lock is free after setup");
+    let lock = quietwatch::run::lock::RunLock::acquire(&db).expect("lock is free after setup");
     for cmd in ["crawl", "run", "digest"] {
         let out = qw(&[cmd]);
         assert_eq!(out.code, 3, "{cmd}: {out:#?}");

@@ -116,7 +116,7 @@ fn run_google_case(c: &GoogleCase) -> bool {
         &c.url
     };
     let url = Url::parse(url).unwrap();
-    quietwatch::robots::Robots::parse(&c.user_agent, c.robotstxt.as_bytes()).allowed(&url)
+    quietwatch::crawl::robots::Robots::parse(&c.user_agent, c.robotstxt.as_bytes()).allowed(&url)
 }
 
 /// Cases where `Robots` answers differently from Google's parser, by index into
@@ -195,12 +195,12 @@ fn google_robotstxt_cases() {
 // ---------------------------------------------------------------------------------------
 // robots.txt: crawler-commons' collection of real and odd files
 
-fn robots_file(name: &str) -> quietwatch::robots::Robots {
+fn robots_file(name: &str) -> quietwatch::crawl::robots::Robots {
     let body = std::fs::read(fixture(&format!("crawler-commons/robots/{name}"))).unwrap();
-    quietwatch::robots::Robots::parse("foobot/1.0", &body)
+    quietwatch::crawl::robots::Robots::parse("foobot/1.0", &body)
 }
 
-fn robots_allows(robots: &quietwatch::robots::Robots, path: &str) -> bool {
+fn robots_allows(robots: &quietwatch::crawl::robots::Robots, path: &str) -> bool {
     robots.allowed(&Url::parse(&format!("http://example.org{path}")).unwrap())
 }
 
@@ -217,7 +217,7 @@ fn crawler_commons_robots_files_parse() {
             "Googlebot",
             "",
         ] {
-            let r = quietwatch::robots::Robots::parse(ua, &body);
+            let r = quietwatch::crawl::robots::Robots::parse(ua, &body);
             for p in ["/", "/robots.txt", "/a/b?c=d", "/%E3%83%84", "/*$"] {
                 let _ = robots_allows(&r, p);
             }
@@ -240,12 +240,12 @@ fn crawler_commons_robots_answers() {
         "crawler-commons/robots/rfc9309-example-simple-robots.txt",
     ))
     .unwrap();
-    let star = quietwatch::robots::Robots::parse("quietwatch/0.1", &body);
+    let star = quietwatch::crawl::robots::Robots::parse("quietwatch/0.1", &body);
     assert!(!robots_allows(&star, "/example/x"));
     assert!(!robots_allows(&star, "/img/a.gif"));
     assert!(robots_allows(&star, "/img/a.gif?x"));
     assert!(robots_allows(&star, "/publications/"));
-    let qux = quietwatch::robots::Robots::parse("quxbot", &body);
+    let qux = quietwatch::crawl::robots::Robots::parse("quxbot", &body);
     assert!(
         robots_allows(&qux, "/example/x"),
         "an empty group allows all"
@@ -261,11 +261,11 @@ fn crawler_commons_robots_answers() {
         "crawler-commons/robots/rfc9309-example-rule-group-merging.txt",
     ))
     .unwrap();
-    let ex = quietwatch::robots::Robots::parse("ExampleBot/2", &body);
+    let ex = quietwatch::crawl::robots::Robots::parse("ExampleBot/2", &body);
     for p in ["/foo", "/bar", "/baz"] {
         assert!(!robots_allows(&ex, p), "{p}");
     }
-    let other = quietwatch::robots::Robots::parse("quietwatch", &body);
+    let other = quietwatch::crawl::robots::Robots::parse("quietwatch", &body);
     assert!(!robots_allows(&other, "/foo"));
     assert!(robots_allows(&other, "/baz"));
 
@@ -295,10 +295,10 @@ fn crawler_commons_robots_answers() {
 // ---------------------------------------------------------------------------------------
 // Sitemaps: crawler-commons' collection
 
-fn sitemap_file(rel: &str) -> quietwatch::sitemap::Sitemap {
+fn sitemap_file(rel: &str) -> quietwatch::crawl::sitemap::Sitemap {
     let body = std::fs::read(fixture(&format!("crawler-commons/sitemaps/{rel}"))).unwrap();
     let src = Url::parse(&format!("http://www.example.com/{rel}")).unwrap();
-    quietwatch::sitemap::parse(&body, &src).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    quietwatch::crawl::sitemap::parse(&body, &src).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
 fn strings(urls: &[Url]) -> Vec<String> {

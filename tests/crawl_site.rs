@@ -1,4 +1,4 @@
-//! Issue 2's acceptance tests: the crawl-mechanics fixture site (fixtures/sites/crawl, see
+//! Issue 2's acceptance tests: the crawl-mechanics fixture site (crates/fixture/sites/crawl, see
 //! its EXPECTED.md) on loopback — links, sitemap index with gzip and text sitemaps, robots.txt
 //! with Allow/Disallow/Crawl-delay, a redirect chain and a loop, a stall, a never-ending body,
 //! a windows-1252 page — crawled into a real SQLite file by the library and by the binary.
@@ -6,14 +6,14 @@
 mod common;
 
 use common::Harness;
-use quietwatch::fixture::FixtureSite;
 use quietwatch::store::Store;
+use quietwatch_fixture::FixtureSite;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
 fn crawl_site() -> FixtureSite {
-    FixtureSite::Dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/sites/crawl"))
+    FixtureSite::Dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("crates/fixture/sites/crawl"))
 }
 
 const STORED: &[&str] = &[
@@ -64,7 +64,7 @@ fn page_urls(store: &Store) -> BTreeSet<String> {
 }
 
 fn count(store: &Store, sql: &str) -> i64 {
-    store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    raw_db(&store).query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,8 +98,8 @@ async fn crawl_stores_every_page_obeys_robots_and_rechecks_with_304s() {
 
     // The pathological pages ended with recorded errors, not hangs or pages.
     let errors: Vec<(String, String)> = {
-        let mut st = store
-            .conn()
+        let conn = raw_db(&store);
+        let mut st = conn
             .prepare("SELECT url, error FROM fetches WHERE error IS NOT NULL")
             .unwrap();
         st.query_map([], |r| {
@@ -129,7 +129,7 @@ async fn crawl_stores_every_page_obeys_robots_and_rechecks_with_304s() {
 
     // The windows-1252 page without a declared charset decodes "£".
     let price = store
-        .find_page_by_url(&h.url("sbs", "/frameworks/estates/price-list-2019"))
+        .page_for_url(&h.url("sbs", "/frameworks/estates/price-list-2019"))
         .unwrap()
         .expect("price list");
     let v = store
@@ -139,8 +139,7 @@ async fn crawl_stores_every_page_obeys_robots_and_rechecks_with_304s() {
     assert!(v.text.contains("£12.40"), "decoded text: {}", v.text);
 
     // Every hop of the redirect chain is recorded on the fetch.
-    let hops: String = store
-        .conn()
+    let hops: String = raw_db(&store)
         .query_row(
             "SELECT hops FROM fetches WHERE url = ?1",
             [h.url("sbs", "/frameworks/digital/sbs10050/")],
@@ -240,7 +239,7 @@ async fn kill_minus_nine_mid_crawl_leaves_a_sound_database() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_run_exits_3_while_the_lock_is_held() {
     let h = Harness::start(crawl_site(), &[]).await;
-    let _lock = quietwatch::lock::RunLock::acquire(&h.db()).unwrap();
+    let _lock = quietwatch::run::lock::RunLock::acquire(&h.db()).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_quietwatch"))
         .args(["--config", h.config_path.to_str().unwrap(), "crawl"])
         .output()
@@ -287,4 +286,9 @@ async fn max_depth_zero_watches_the_start_pages_only() {
     for req in h.server.requests() {
         assert!(!req.path.ends_with(".pdf"), "fetched {}", req.path);
     }
+}
+
+/// The archive's file opened directly, as an independent reader (or a forger) would.
+fn raw_db(store: &quietwatch::store::Store) -> rusqlite::Connection {
+    rusqlite::Connection::open(store.path()).expect("open the archive file")
 }

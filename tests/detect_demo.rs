@@ -1,13 +1,13 @@
 //! Issue 3's acceptance test: the two-version demo site, with every change kind planted and
 //! many pages whose only differences are noise, crawled run after run on loopback. Every
 //! planted case must be reported with the right kind and significance; nothing else may be.
-//! The expectations are fixtures/sites/demo/EXPECTED.md's tables.
+//! The expectations are crates/fixture/sites/demo/EXPECTED.md's tables.
 
 mod common;
 
 use common::Harness;
-use quietwatch::fixture::demo_site;
 use quietwatch::model::{ChangeKind, Significance};
+use quietwatch_fixture::demo_site;
 use std::collections::BTreeMap;
 
 type Expect = (&'static str, &'static str, ChangeKind, Significance);

@@ -2,7 +2,7 @@
 //! extract to identical text, with no site settings at all — and a real change, however
 //! small, must still show.
 
-use quietwatch::extract::{Extracted, Extractor};
+use quietwatch::analyse::extract::{Extracted, Extractor};
 use url::Url;
 
 /// Everything that varies between two fetches of an unchanged page.

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use quietwatch::fetch::{FetchFailure, FetchOutcome, FetchRequest, FetchSettings, Fetcher};
+use quietwatch::crawl::fetch::{FetchFailure, FetchOutcome, FetchRequest, FetchSettings, Fetcher};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use url::Url;

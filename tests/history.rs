@@ -2,10 +2,12 @@
 //! fetched on several runs with planted changes (a 304, a rewrite, a noise-only rewrite, a
 //! timeout, a 404 confirmed and filed as `removed`).
 
-use quietwatch::history::{self, HistoryError};
-use quietwatch::model::{ChangeDetail, ChangeKind, Significance};
+use quietwatch::archive::history::{self, HistoryError};
+use quietwatch::archive::search;
+use quietwatch::model::{ChangeDetail, ChangeKind, PageState, Significance};
+use quietwatch::output::{json, text};
 use quietwatch::store::{
-    now_ms, Content, FetchRecord, NewChange, PageState, PageUpdate, SiteRunRecord, Store,
+    now_ms, Content, FetchRecord, NewChange, PageUpdate, SiteRunRecord, Store,
 };
 use std::thread::sleep;
 use std::time::Duration;
@@ -45,22 +47,25 @@ fn tick() -> i64 {
 
 fn ok_fetch(run: i64, page: i64, at: i64, body: &[u8], text: &str) -> FetchRecord {
     FetchRecord {
-        run_id: run,
-        page_id: Some(page),
-        purpose: "page",
-        fetched_at: at,
-        duration_ms: 40,
-        first_status: Some(200),
-        status: Some(200),
-        content_type: Some("text/html; charset=windows-1252".into()),
-        headers: vec![
-            (
-                "content-type".into(),
-                "text/html; charset=windows-1252".into(),
-            ),
-            ("etag".into(), "\"e1\"".into()),
-        ],
-        etag: Some("\"e1\"".into()),
+        meta: quietwatch::store::FetchMeta {
+            run_id: run,
+            page_id: Some(page),
+            purpose: quietwatch::model::FetchPurpose::Page,
+            fetched_at: at,
+            duration_ms: 40,
+            first_status: Some(200),
+            status: Some(200),
+            content_type: Some("text/html; charset=windows-1252".into()),
+            headers: vec![
+                (
+                    "content-type".into(),
+                    "text/html; charset=windows-1252".into(),
+                ),
+                ("etag".into(), "\"e1\"".into()),
+            ],
+            etag: Some("\"e1\"".into()),
+            ..Default::default()
+        },
         body: Some(body.to_vec()),
         content: Some(Content {
             title: "Health Sector Resourcing".into(),
@@ -99,7 +104,7 @@ fn detect(
             &changes,
             false,
             &SiteRunRecord {
-                outcome: "ok",
+                outcome: quietwatch::model::SiteOutcome::Ok,
                 ..Default::default()
             },
         )
@@ -166,12 +171,15 @@ fn planted() -> Planted {
     t.push(tick());
     store
         .record_fetch(&FetchRecord {
-            run_id: run,
-            page_id: Some(page),
-            purpose: "page",
-            fetched_at: t[1],
-            first_status: Some(304),
-            status: Some(304),
+            meta: quietwatch::store::FetchMeta {
+                run_id: run,
+                page_id: Some(page),
+                purpose: quietwatch::model::FetchPurpose::Page,
+                fetched_at: t[1],
+                first_status: Some(304),
+                status: Some(304),
+                ..Default::default()
+            },
             not_modified: true,
             ..Default::default()
         })
@@ -234,12 +242,15 @@ fn planted() -> Planted {
     t.push(tick());
     store
         .record_fetch(&FetchRecord {
-            run_id: run,
-            page_id: Some(page),
-            purpose: "page",
-            fetched_at: t[6],
-            duration_ms: 30_000,
-            error: Some("timeout after 30 s".into()),
+            meta: quietwatch::store::FetchMeta {
+                run_id: run,
+                page_id: Some(page),
+                purpose: quietwatch::model::FetchPurpose::Page,
+                fetched_at: t[6],
+                duration_ms: 30_000,
+                error: Some("timeout after 30 s".into()),
+                ..Default::default()
+            },
             ..Default::default()
         })
         .unwrap();
@@ -248,17 +259,23 @@ fn planted() -> Planted {
     // Run 8: 404, confirmed, filed as removed.
     let run = store.begin_run("crawl").unwrap();
     t.push(tick());
-    for purpose in ["page", "confirm"] {
+    for purpose in [
+        quietwatch::model::FetchPurpose::Page,
+        quietwatch::model::FetchPurpose::Confirm,
+    ] {
         store
             .record_fetch(&FetchRecord {
-                run_id: run,
-                page_id: Some(page),
-                purpose,
-                fetched_at: t[7],
-                first_status: Some(404),
-                status: Some(404),
+                meta: quietwatch::store::FetchMeta {
+                    run_id: run,
+                    page_id: Some(page),
+                    purpose,
+                    fetched_at: t[7],
+                    first_status: Some(404),
+                    status: Some(404),
+                    headers: vec![("content-type".into(), "text/html".into())],
+                    ..Default::default()
+                },
                 body: Some(b"<h1>Page not found</h1>".to_vec()),
-                headers: vec![("content-type".into(), "text/html".into())],
                 ..Default::default()
             })
             .unwrap();
@@ -297,13 +314,13 @@ fn version_at_between_runs_returns_the_version_live_then() {
 
     // Between run 2 (304) and run 3: still version A.
     let v = history::version_at(&p.store, URL, mid(1, 2)).unwrap();
-    assert_eq!(v.version.id, p.v_a);
+    assert_eq!(v.version.span.id, p.v_a);
     assert_eq!(v.version.text, TEXT_A);
-    assert_eq!(v.version.first_seen, p.t[0]);
-    assert_eq!(v.version.last_seen, p.t[2]);
-    assert_eq!(v.version.seen_count, 3);
+    assert_eq!(v.version.span.first_seen, p.t[0]);
+    assert_eq!(v.version.span.last_seen, p.t[2]);
+    assert_eq!(v.version.span.seen_count, 3);
     assert!(v.later_check.is_none());
-    let header = history::render_show_header(&v);
+    let header = text::render_show_header(&v);
     assert!(header.contains(&format!("version {}", p.v_a)), "{header}");
     assert!(header.contains("HTTP 200"), "{header}");
     assert!(
@@ -316,13 +333,13 @@ fn version_at_between_runs_returns_the_version_live_then() {
 
     // Exactly at run 4: the new version.
     let v = history::version_at(&p.store, URL, Some(p.t[3])).unwrap();
-    assert_eq!(v.version.id, p.v_b);
+    assert_eq!(v.version.span.id, p.v_b);
     let v = history::version_at(&p.store, URL, mid(4, 5)).unwrap();
-    assert_eq!(v.version.id, p.v_b2);
+    assert_eq!(v.version.span.id, p.v_b2);
 
     // After the timeout, before the 404: a failure says nothing about content.
     let v = history::version_at(&p.store, URL, mid(6, 7)).unwrap();
-    assert_eq!(v.version.id, p.v_b3);
+    assert_eq!(v.version.span.id, p.v_b3);
     assert!(v.later_check.is_none(), "{:?}", v.later_check);
 
     // Before the first fetch: an error that says when the first version was.
@@ -336,19 +353,22 @@ fn version_at_between_runs_returns_the_version_live_then() {
 
     // Latest: the last version served, flagged as no longer served (the page is a 404 now).
     let v = history::version_at(&p.store, URL, None).unwrap();
-    assert_eq!(v.version.id, p.v_b3);
-    assert_eq!(v.later_check.as_ref().and_then(|f| f.status), Some(404));
-    let header = history::render_show_header(&v);
+    assert_eq!(v.version.span.id, p.v_b3);
+    assert_eq!(
+        v.later_check.as_ref().and_then(|f| f.meta.status),
+        Some(404)
+    );
+    let header = text::render_show_header(&v);
     assert!(header.contains("no longer serves this version"), "{header}");
     assert!(header.contains("HTTP 404"), "{header}");
 
     // Through an alias and a trailing-slash twin, and a fragment.
     let v = history::version_at(&p.store, "https://www.gca.example/rm6281", mid(0, 1)).unwrap();
-    assert_eq!(v.version.id, p.v_a);
+    assert_eq!(v.version.span.id, p.v_a);
     let v = history::version_at(&p.store, &format!("{URL}/"), mid(0, 1)).unwrap();
-    assert_eq!(v.version.id, p.v_a);
+    assert_eq!(v.version.span.id, p.v_a);
     let v = history::version_at(&p.store, &format!("{URL}#top"), mid(0, 1)).unwrap();
-    assert_eq!(v.version.id, p.v_a);
+    assert_eq!(v.version.span.id, p.v_a);
     assert!(matches!(
         history::version_at(&p.store, "https://www.gca.example/nope", None),
         Err(HistoryError::UnknownPage { .. })
@@ -370,11 +390,10 @@ fn raw_body_refuses_bytes_that_do_not_match_their_hash() {
     let v = history::version_at(&p.store, URL, Some(p.t[1])).unwrap();
     // Damage the stored body behind the store's back.
     let forged = zstd::encode_all(&b"forged"[..], 3).unwrap();
-    p.store
-        .conn()
+    raw_db(&p.store)
         .execute(
             "UPDATE bodies SET data = ?1 WHERE id = ?2",
-            rusqlite::params![forged, v.version.body_id],
+            rusqlite::params![forged, v.version.span.body_id],
         )
         .unwrap();
     let e = history::raw_body(&p.store, &v).unwrap_err();
@@ -384,7 +403,7 @@ fn raw_body_refuses_bytes_that_do_not_match_their_hash() {
 #[test]
 fn search_reports_when_a_phrase_vanished() {
     let p = planted();
-    let hits = history::search(&p.store, "market engagement").unwrap();
+    let hits = search::search(&p.store, "market engagement").unwrap();
     assert_eq!(hits.len(), 2, "{hits:?}");
     // Sorted by URL: RM1557.14 before RM6281.
     assert_eq!(hits[0].url, p.other_url);
@@ -398,7 +417,7 @@ fn search_reports_when_a_phrase_vanished() {
     assert_eq!(h.last_seen, p.t[2]);
     assert_eq!(h.gone_in_version, Some(p.v_b));
     assert_eq!(h.gone_since, Some(p.t[3]));
-    let text = history::render_search(&hits, "market engagement");
+    let text = text::render_search(&hits, "market engagement");
     assert!(text.contains("still there"), "{text}");
     assert!(
         text.contains(&format!(
@@ -409,35 +428,35 @@ fn search_reports_when_a_phrase_vanished() {
     );
 
     // The newer figure: in the latest version, but the page is removed now.
-    let hits = history::search(&p.store, "£17bn").unwrap();
+    let hits = search::search(&p.store, "£17bn").unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].version_ids, vec![p.v_b, p.v_b2, p.v_b3]);
     assert!(!hits[0].present_now);
-    assert_eq!(hits[0].page_state, "removed");
-    assert!(history::render_search(&hits, "£17bn").contains("page removed since"));
+    assert_eq!(hits[0].page_state.as_str(), "removed");
+    assert!(text::render_search(&hits, "£17bn").contains("page removed since"));
 
     // Numbers with FTS syntax characters, prefixes, explicit phrases, expressions.
-    assert_eq!(history::search(&p.store, "RM1557.14").unwrap().len(), 1);
-    assert_eq!(history::search(&p.store, "RM6281").unwrap().len(), 1);
-    assert_eq!(history::search(&p.store, "£25bn").unwrap().len(), 1);
-    assert_eq!(history::search(&p.store, "engag*").unwrap().len(), 2);
+    assert_eq!(search::search(&p.store, "RM1557.14").unwrap().len(), 1);
+    assert_eq!(search::search(&p.store, "RM6281").unwrap().len(), 1);
+    assert_eq!(search::search(&p.store, "£25bn").unwrap().len(), 1);
+    assert_eq!(search::search(&p.store, "engag*").unwrap().len(), 2);
     assert_eq!(
-        history::search(&p.store, "\"market engagement\"")
+        search::search(&p.store, "\"market engagement\"")
             .unwrap()
             .len(),
         2
     );
     assert_eq!(
-        history::search(&p.store, "\"tender closed\" OR RM1557.14")
+        search::search(&p.store, "\"tender closed\" OR RM1557.14")
             .unwrap()
             .len(),
         2
     );
     // A phrase is a phrase: both words present but not together is no hit.
-    assert!(history::search(&p.store, "engagement market")
+    assert!(search::search(&p.store, "engagement market")
         .unwrap()
         .is_empty());
-    assert!(history::render_search(&[], "zzz").contains("no stored version"));
+    assert!(text::render_search(&[], "zzz").contains("no stored version"));
 }
 
 #[test]
@@ -450,7 +469,7 @@ fn bad_search_syntax_is_a_clear_error() {
         "NOT tender",
         "",
     ] {
-        let e = history::search(&p.store, q).unwrap_err();
+        let e = search::search(&p.store, q).unwrap_err();
         assert!(
             matches!(e, HistoryError::BadQuery { .. } | HistoryError::EmptyQuery),
             "{q:?}: {e:?}"
@@ -469,12 +488,13 @@ fn history_collapses_runs_and_lists_changes_failures_and_statuses() {
     assert_eq!(h.versions.len(), 4);
     assert_eq!(h.fetches.len(), 9);
     assert_eq!(h.changes.len(), 2);
-    let text = history::render_history(&h);
+    let text = text::render_history(&h);
     let fm = quietwatch::store::format_ms;
-    // Runs 1–3 collapse into one line; the 304 is counted as such.
+    // Runs 1–3 collapse into one line; what each check was answered is counted (issue 13:
+    // "41 checks: 200 ×3, 304 ×38"), the 304 as such.
     assert!(
         text.contains(&format!(
-            "unchanged {} → {}, 3 checks (1 answered 304 Not Modified)",
+            "unchanged {} → {}, 3 checks: 200 ×2, 304 ×1",
             fm(p.t[0]),
             fm(p.t[2])
         )),
@@ -505,7 +525,7 @@ fn history_collapses_runs_and_lists_changes_failures_and_statuses() {
     assert!(pos("fetch failed") < pos("HTTP 404"));
     assert!(pos("HTTP 404") < pos("** removed"));
 
-    let events = history::history_json(&h);
+    let events = json::history_json(&h);
     assert_eq!(events.len(), 9 + 4 + 2);
     let kinds: Vec<&str> = events
         .iter()
@@ -529,17 +549,17 @@ fn diff_any_two_versions() {
     let p = planted();
     // Default: the last two versions, which read the same.
     let (old, new) = history::diff_versions(&p.store, URL, None, None).unwrap();
-    assert_eq!((old.version.id, new.version.id), (p.v_b2, p.v_b3));
-    assert!(history::render_diff(&old, &new, false).contains("text is identical"));
+    assert_eq!((old.version.span.id, new.version.span.id), (p.v_b2, p.v_b3));
+    assert!(text::render_diff(&old, &new, false).contains("text is identical"));
     // Non-consecutive: version A against the latest.
     let (old, new) = history::diff_versions(&p.store, URL, Some(p.t[1]), None).unwrap();
-    assert_eq!((old.version.id, new.version.id), (p.v_a, p.v_b3));
-    let d = history::render_diff(&old, &new, false);
+    assert_eq!((old.version.span.id, new.version.span.id), (p.v_a, p.v_b3));
+    let d = text::render_diff(&old, &new, false);
     assert!(d.contains("-Market engagement is open."), "{d}");
     assert!(d.contains("+Tender closed."), "{d}");
     // `to` alone: that version against the one before it.
     let (old, new) = history::diff_versions(&p.store, URL, None, Some(p.t[3])).unwrap();
-    assert_eq!((old.version.id, new.version.id), (p.v_a, p.v_b));
+    assert_eq!((old.version.span.id, new.version.span.id), (p.v_a, p.v_b));
 }
 
 #[test]
@@ -565,24 +585,28 @@ fn search_on_50000_versions() {
     let t0 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
     support::fill_big_store(&path, 50_000, 20, t0);
     let store = Store::open_readonly(&path).unwrap();
-    let n: i64 = store
-        .conn()
+    let n: i64 = raw_db(&store)
         .query_row("SELECT COUNT(*) FROM versions", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 50_000);
 
     // In every version of page 7 but the last two: gone since version 48.
-    let hits = history::search(&store, "market engagement").unwrap();
+    let hits = search::search(&store, "market engagement").unwrap();
     assert_eq!(hits.len(), support::PAGES as usize);
     let gone = hits.iter().filter(|h| !h.present_now).collect::<Vec<_>>();
     assert_eq!(gone.len(), 1, "{gone:?}");
     assert!(gone[0].url.ends_with("/page/7"));
     assert!(gone[0].gone_since.is_some());
     // A unique token in exactly one version.
-    let hits = history::search(&store, "tok31337x").unwrap();
+    let hits = search::search(&store, "tok31337x").unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].version_ids.len(), 1);
 }
 
 #[path = "history_bulk/mod.rs"]
 mod support;
+
+/// The archive's file opened directly, as an independent reader (or a forger) would.
+fn raw_db(store: &quietwatch::store::Store) -> rusqlite::Connection {
+    rusqlite::Connection::open(store.path()).expect("open the archive file")
+}

@@ -5,11 +5,11 @@
 use chrono::Utc;
 use mail_parser::{MessageParser, PartType};
 use mailin_embedded::{response, Handler, Response, Server, SslConfig};
-use quietwatch::digest::{self, DigestSettings, SmtpSecurity, SmtpSettings};
-use quietwatch::mail;
 use quietwatch::model::{
     ChangeDetail, ChangeKind, ExcerptLine, FigureChange, Segment, Significance,
 };
+use quietwatch::report::digest::{self, DigestSettings, SmtpSecurity, SmtpSettings};
+use quietwatch::report::mail;
 use quietwatch::store::{
     now_ms, ChangeFilter, Content, FetchRecord, NewChange, SiteRunRecord, Store,
 };
@@ -143,12 +143,15 @@ fn seg(text: &str, emphasised: bool) -> Segment {
 
 fn fetch(run: i64, page: i64, body: &str, title: &str) -> FetchRecord {
     FetchRecord {
-        run_id: run,
-        page_id: Some(page),
-        purpose: "page",
-        fetched_at: now_ms(),
-        first_status: Some(200),
-        status: Some(200),
+        meta: quietwatch::store::FetchMeta {
+            run_id: run,
+            page_id: Some(page),
+            purpose: quietwatch::model::FetchPurpose::Page,
+            fetched_at: now_ms(),
+            first_status: Some(200),
+            status: Some(200),
+            ..Default::default()
+        },
         body: Some(body.as_bytes().to_vec()),
         content: Some(Content {
             title: title.into(),
@@ -268,7 +271,7 @@ fn seed_changes(store: &mut Store, site_name: &str, path: &str) -> Vec<i64> {
             &changes,
             false,
             &SiteRunRecord {
-                outcome: "ok",
+                outcome: quietwatch::model::SiteOutcome::Ok,
                 pages: 2,
                 changes: 2,
                 ..Default::default()
@@ -583,7 +586,7 @@ async fn changes_below_the_threshold_are_settled_without_an_email() {
             &[minor],
             false,
             &SiteRunRecord {
-                outcome: "ok",
+                outcome: quietwatch::model::SiteOutcome::Ok,
                 ..Default::default()
             },
         )

@@ -12,7 +12,7 @@ mod common;
 use common::Harness;
 use mail_parser::{MessageParser, PartType};
 use mailin_embedded::{response, Handler, Response, Server, SslConfig};
-use quietwatch::fixture::demo_site;
+use quietwatch_fixture::demo_site;
 use std::net::{IpAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

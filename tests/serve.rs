@@ -13,9 +13,11 @@ mod html;
 use common::Harness;
 use fixture::{at, CHANGED_URL, NHS_URL, REMOVED_URL};
 use html::{enc, marked};
-use quietwatch::fixture::demo_site;
-use quietwatch::serve::{change_link, diff_link, page_link, CSP};
-use quietwatch::store::{NewChange, PageState, PageUpdate, SiteRunRecord, Store};
+use quietwatch::links::{change_link, diff_link, page_link};
+use quietwatch::model::PageState;
+use quietwatch::serve::CSP;
+use quietwatch::store::{NewChange, PageUpdate, SiteRunRecord, Store};
+use quietwatch_fixture::demo_site;
 use reqwest::StatusCode;
 
 struct Got {
@@ -190,7 +192,7 @@ async fn changes_are_paginated_newest_first() {
             &changes,
             false,
             &SiteRunRecord {
-                outcome: "ok",
+                outcome: quietwatch::model::SiteOutcome::Ok,
                 ..Default::default()
             },
         )
@@ -358,15 +360,13 @@ async fn raw_is_an_attachment_with_the_exact_bytes() {
 
     // Bytes that no longer match their recorded hash are never handed over as evidence.
     let store = quietwatch::store::Store::open(&fx.db).unwrap();
-    let body_id: i64 = store
-        .conn()
+    let body_id: i64 = raw_db(&store)
         .query_row("SELECT body_id FROM versions WHERE id = ?1", [fx.v1], |r| {
             r.get(0)
         })
         .unwrap();
     let forged = zstd::encode_all(&b"forged"[..], 3).unwrap();
-    store
-        .conn()
+    raw_db(&store)
         .execute(
             "UPDATE bodies SET data = ?1 WHERE id = ?2",
             rusqlite::params![forged, body_id],
@@ -768,7 +768,7 @@ async fn every_route_over_a_real_crawl_of_the_demo_site() {
         "{}",
         version.body
     );
-    assert!(version.body.contains(&hex::encode(v.body_sha256)));
+    assert!(version.body.contains(&hex::encode(v.span.body_sha256)));
     assert!(version.body.contains("HTTP 200"));
     let raw = reqwest::get(format!("{base}/version/{from}/raw"))
         .await
@@ -780,7 +780,7 @@ async fn every_route_over_a_real_crawl_of_the_demo_site() {
         .unwrap()
         .starts_with("attachment;"));
     let bytes = raw.bytes().await.unwrap();
-    let stored = store.body(v.body_id).unwrap().unwrap();
+    let stored = store.body(v.span.body_id).unwrap().unwrap();
     assert_eq!(&bytes[..], &stored[..]);
 
     // ---- search: finds the deleted page and says it is gone.
@@ -866,4 +866,9 @@ async fn every_route_over_a_real_crawl_of_the_demo_site() {
         }
     }
     assert!(checked > 100, "only {checked} links");
+}
+
+/// The archive's file opened directly, as an independent reader (or a forger) would.
+fn raw_db(store: &quietwatch::store::Store) -> rusqlite::Connection {
+    rusqlite::Connection::open(store.path()).expect("open the archive file")
 }

@@ -3,8 +3,8 @@
 //! --payload` gives back the bytes. These tests FAIL when warcio is missing (CI installs it
 //! with `pip install warcio`): an export nobody has read back is not evidence.
 
+use quietwatch::archive::warc::{export_warc, sha1_digest, ExportOptions, WarcError};
 use quietwatch::store::{Content, FetchRecord, Store};
-use quietwatch::warc::{export_warc, sha1_digest, ExportOptions, WarcError};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -23,20 +23,24 @@ const BODY_404: &[u8] = b"<h1>Not found</h1>";
 
 fn ok(run: i64, page: i64, at: i64, body: &[u8]) -> FetchRecord {
     FetchRecord {
-        run_id: run,
-        page_id: Some(page),
-        purpose: "page",
-        fetched_at: at,
-        first_status: Some(200),
-        status: Some(200),
-        content_type: Some("text/html".into()),
-        // As received: the body was gzip on the wire and chunked; the store keeps it decoded.
-        headers: vec![
-            ("Content-Type".into(), "text/html".into()),
-            ("Content-Encoding".into(), "gzip".into()),
-            ("Transfer-Encoding".into(), "chunked".into()),
-            ("ETag".into(), "\"v1\"".into()),
-        ],
+        meta: quietwatch::store::FetchMeta {
+            run_id: run,
+            page_id: Some(page),
+            purpose: quietwatch::model::FetchPurpose::Page,
+            fetched_at: at,
+            first_status: Some(200),
+            status: Some(200),
+            content_type: Some("text/html".into()),
+            // As received: the body was gzip on the wire and chunked; the store keeps it
+            // decoded.
+            headers: vec![
+                ("Content-Type".into(), "text/html".into()),
+                ("Content-Encoding".into(), "gzip".into()),
+                ("Transfer-Encoding".into(), "chunked".into()),
+                ("ETag".into(), "\"v1\"".into()),
+            ],
+            ..Default::default()
+        },
         body: Some(body.to_vec()),
         content: Some(Content {
             title: "T".into(),
@@ -57,11 +61,14 @@ fn fill(path: &Path) {
     let c = s.ensure_page(nhs.id, C, 0, false).unwrap().id;
     let run = s.begin_run("crawl").unwrap();
     s.record_fetch(&FetchRecord {
-        run_id: run,
-        purpose: "robots",
-        url: Some("https://www.gca.example/robots.txt".into()),
-        fetched_at: T0 - 1000,
-        status: Some(200),
+        meta: quietwatch::store::FetchMeta {
+            run_id: run,
+            purpose: quietwatch::model::FetchPurpose::Robots,
+            url: Some("https://www.gca.example/robots.txt".into()),
+            fetched_at: T0 - 1000,
+            status: Some(200),
+            ..Default::default()
+        },
         body: Some(b"User-agent: *\nAllow: /\n".to_vec()),
         ..Default::default()
     })
@@ -69,12 +76,15 @@ fn fill(path: &Path) {
     s.record_fetch(&ok(run, a, T0, BODY_A)).unwrap();
     s.record_fetch(&ok(run, c, T0 + 5000, BODY_C)).unwrap();
     s.record_fetch(&FetchRecord {
-        run_id: run,
-        page_id: Some(a),
-        purpose: "page",
-        fetched_at: T0 + DAY,
-        first_status: Some(304),
-        status: Some(304),
+        meta: quietwatch::store::FetchMeta {
+            run_id: run,
+            page_id: Some(a),
+            purpose: quietwatch::model::FetchPurpose::Page,
+            fetched_at: T0 + DAY,
+            first_status: Some(304),
+            status: Some(304),
+            ..Default::default()
+        },
         not_modified: true,
         ..Default::default()
     })
@@ -83,41 +93,53 @@ fn fill(path: &Path) {
     s.record_fetch(&ok(run, a, T0 + 3 * DAY, BODY_B)).unwrap();
     // Network failure: nothing to record.
     s.record_fetch(&FetchRecord {
-        run_id: run,
-        page_id: Some(c),
-        purpose: "page",
-        fetched_at: T0 + 3 * DAY + 1,
-        error: Some("timeout".into()),
+        meta: quietwatch::store::FetchMeta {
+            run_id: run,
+            page_id: Some(c),
+            purpose: quietwatch::model::FetchPurpose::Page,
+            fetched_at: T0 + 3 * DAY + 1,
+            error: Some("timeout".into()),
+            ..Default::default()
+        },
         ..Default::default()
     })
     .unwrap();
     // Redirected to the home page (two hops), which answers 200.
     s.record_fetch(&FetchRecord {
-        run_id: run,
-        page_id: Some(a),
-        purpose: "page",
-        fetched_at: T0 + 4 * DAY,
-        first_status: Some(301),
-        status: Some(200),
-        hops: vec![
-            (A.into(), 301),
-            ("https://www.gca.example/agreements".into(), 302),
-        ],
-        final_url: Some(HOME.into()),
-        headers: vec![("Content-Type".into(), "text/html".into())],
+        meta: quietwatch::store::FetchMeta {
+            run_id: run,
+            page_id: Some(a),
+            purpose: quietwatch::model::FetchPurpose::Page,
+            fetched_at: T0 + 4 * DAY,
+            first_status: Some(301),
+            status: Some(200),
+            hops: vec![
+                (A.into(), 301),
+                ("https://www.gca.example/agreements".into(), 302),
+            ],
+            final_url: Some(HOME.into()),
+            headers: vec![("Content-Type".into(), "text/html".into())],
+            ..Default::default()
+        },
         body: Some(BODY_HOME.to_vec()),
         ..Default::default()
     })
     .unwrap();
-    for purpose in ["page", "confirm"] {
+    for purpose in [
+        quietwatch::model::FetchPurpose::Page,
+        quietwatch::model::FetchPurpose::Confirm,
+    ] {
         s.record_fetch(&FetchRecord {
-            run_id: run,
-            page_id: Some(c),
-            purpose,
-            fetched_at: T0 + 4 * DAY + 10,
-            first_status: Some(404),
-            status: Some(404),
-            headers: vec![("Content-Type".into(), "text/html".into())],
+            meta: quietwatch::store::FetchMeta {
+                run_id: run,
+                page_id: Some(c),
+                purpose,
+                fetched_at: T0 + 4 * DAY + 10,
+                first_status: Some(404),
+                status: Some(404),
+                headers: vec![("Content-Type".into(), "text/html".into())],
+                ..Default::default()
+            },
             body: Some(BODY_404.to_vec()),
             ..Default::default()
         })
@@ -445,8 +467,7 @@ fn a_damaged_body_stops_the_export_and_leaves_no_file() {
     {
         let store = Store::open(&db).unwrap();
         let forged = zstd::encode_all(&b"forged"[..], 3).unwrap();
-        store
-            .conn()
+        raw_db(&store)
             .execute(
                 "UPDATE bodies SET data = ?1 WHERE sha256 = ?2",
                 rusqlite::params![forged, &quietwatch::store::sha256(BODY_B)[..]],
@@ -459,4 +480,9 @@ fn a_damaged_body_stops_the_export_and_leaves_no_file() {
     assert!(matches!(e, WarcError::BodyMismatch { .. }), "{e}");
     assert!(!file.exists());
     assert!(!dir.path().join("bad.warc.gz.tmp").exists());
+}
+
+/// The archive's file opened directly, as an independent reader (or a forger) would.
+fn raw_db(store: &quietwatch::store::Store) -> rusqlite::Connection {
+    rusqlite::Connection::open(store.path()).expect("open the archive file")
 }

@@ -4,10 +4,8 @@
 //! changed (with a `<script>` in its stored text); one page that was removed (404); one page
 //! of another site with a minor change. The browser test uses a real crawl instead.
 
-use quietwatch::model::{ChangeDetail, ChangeKind, FigureChange, Significance};
-use quietwatch::store::{
-    Content, FetchRecord, NewChange, PageState, PageUpdate, SiteRunRecord, Store,
-};
+use quietwatch::model::{ChangeDetail, ChangeKind, FigureChange, PageState, Significance};
+use quietwatch::store::{Content, FetchRecord, NewChange, PageUpdate, SiteRunRecord, Store};
 use std::path::{Path, PathBuf};
 
 pub const CHANGED_URL: &str = "https://www.gca.gov.uk/agreements/RM6281";
@@ -60,15 +58,18 @@ fn html(title: &str, text: &str, token: &str) -> Vec<u8> {
 
 fn fetch(run: i64, page: i64, when: i64, title: &str, text: &str, token: &str) -> FetchRecord {
     FetchRecord {
-        run_id: run,
-        page_id: Some(page),
-        purpose: "page",
-        fetched_at: when,
-        duration_ms: 42,
-        first_status: Some(200),
-        status: Some(200),
-        content_type: Some("text/html; charset=utf-8".into()),
-        etag: Some(format!("\"{token}\"")),
+        meta: quietwatch::store::FetchMeta {
+            run_id: run,
+            page_id: Some(page),
+            purpose: quietwatch::model::FetchPurpose::Page,
+            fetched_at: when,
+            duration_ms: 42,
+            first_status: Some(200),
+            status: Some(200),
+            content_type: Some("text/html; charset=utf-8".into()),
+            etag: Some(format!("\"{token}\"")),
+            ..Default::default()
+        },
         body: Some(html(title, text, token)),
         content: Some(Content {
             title: title.into(),
@@ -133,7 +134,7 @@ pub fn build(dir: &Path) -> Fixture {
         .version_id
         .unwrap();
     let base = SiteRunRecord {
-        outcome: "baseline",
+        outcome: quietwatch::model::SiteOutcome::Baseline,
         pages: 2,
         fetched: 2,
         ..Default::default()
@@ -156,7 +157,7 @@ pub fn build(dir: &Path) -> Fixture {
         &[],
         true,
         &SiteRunRecord {
-            outcome: "baseline",
+            outcome: quietwatch::model::SiteOutcome::Baseline,
             pages: 1,
             fetched: 1,
             ..Default::default()
@@ -179,25 +180,31 @@ pub fn build(dir: &Path) -> Fixture {
         .unwrap();
     // The removed page: a 404 with an error page body that is not a version.
     s.record_fetch(&FetchRecord {
-        run_id: run3,
-        page_id: Some(p2.id),
-        purpose: "page",
-        fetched_at: at(48),
-        duration_ms: 30,
-        first_status: Some(404),
-        status: Some(404),
+        meta: quietwatch::store::FetchMeta {
+            run_id: run3,
+            page_id: Some(p2.id),
+            purpose: quietwatch::model::FetchPurpose::Page,
+            fetched_at: at(48),
+            duration_ms: 30,
+            first_status: Some(404),
+            status: Some(404),
+            ..Default::default()
+        },
         body: Some(b"<h1>Not found</h1>".to_vec()),
         ..Default::default()
     })
     .unwrap();
     s.record_fetch(&FetchRecord {
-        run_id: run3,
-        page_id: Some(p2.id),
-        purpose: "confirm",
-        fetched_at: at(48) + 5000,
-        duration_ms: 31,
-        first_status: Some(404),
-        status: Some(404),
+        meta: quietwatch::store::FetchMeta {
+            run_id: run3,
+            page_id: Some(p2.id),
+            purpose: quietwatch::model::FetchPurpose::Confirm,
+            fetched_at: at(48) + 5000,
+            duration_ms: 31,
+            first_status: Some(404),
+            status: Some(404),
+            ..Default::default()
+        },
         ..Default::default()
     })
     .unwrap();
@@ -249,7 +256,7 @@ pub fn build(dir: &Path) -> Fixture {
         &[changed, removed],
         false,
         &SiteRunRecord {
-            outcome: "ok",
+            outcome: quietwatch::model::SiteOutcome::Ok,
             pages: 2,
             fetched: 2,
             changes: 2,
@@ -292,7 +299,7 @@ pub fn build(dir: &Path) -> Fixture {
         }],
         false,
         &SiteRunRecord {
-            outcome: "ok",
+            outcome: quietwatch::model::SiteOutcome::Ok,
             pages: 1,
             fetched: 1,
             changes: 1,

@@ -196,7 +196,7 @@ struct Crawled {
 }
 
 async fn crawl_demo() -> Crawled {
-    let h = common::Harness::start(quietwatch::fixture::demo_site(), &[]).await;
+    let h = common::Harness::start(quietwatch_fixture::demo_site(), &[]).await;
     let r1 = h.crawl().await;
     assert!(!r1.any_site_failed(), "{}", r1.summary_line());
     h.server.set_version(2);
@@ -281,7 +281,7 @@ async fn timeline_pick_two_versions_see_the_diff_in_chromium() {
         p.sort();
         p
     };
-    let expected = quietwatch::serve::diff_link("", &c.rewrite_url, pick_from, pick_to);
+    let expected = quietwatch::links::diff_link("", &c.rewrite_url, pick_from, pick_to);
     let asked: Vec<String> = log.lock().unwrap()[started..]
         .iter()
         .filter(|u| u.starts_with("/diff?"))
@@ -321,7 +321,7 @@ async fn timeline_pick_two_versions_see_the_diff_in_chromium() {
     let hostile_version = format!("{base}/version/{}", c.hostile_to);
     let hostile_diff = format!(
         "{base}{}",
-        quietwatch::serve::diff_link("", &c.hostile_url, c.hostile_from, c.hostile_to)
+        quietwatch::links::diff_link("", &c.hostile_url, c.hostile_from, c.hostile_to)
     );
     for url in [&hostile_version, &hostile_diff] {
         let dom = chromium_async(bin.clone(), dump_dom(), url.clone()).await;
@@ -349,7 +349,7 @@ async fn timeline_pick_two_versions_see_the_diff_in_chromium() {
     let _ = std::fs::remove_file(&timeline_png);
     let diff_url = format!(
         "{base}{}",
-        quietwatch::serve::diff_link("", &c.rewrite_url, c.from, c.to)
+        quietwatch::links::diff_link("", &c.rewrite_url, c.from, c.to)
     );
     let (a, b) = tokio::join!(
         chromium_async(bin.clone(), screenshot(&diff_png), diff_url),

@@ -3,10 +3,11 @@
 #![allow(dead_code)]
 
 use quietwatch::config::Config;
-use quietwatch::crawl::{self, NoProgress, RunReport};
-use quietwatch::fixture::{FixtureServer, FixtureSite};
+use quietwatch::crawl::NoProgress;
 use quietwatch::model::Change;
+use quietwatch::run::{RunOptions, RunReport};
 use quietwatch::store::{ChangeFilter, Store};
+use quietwatch_fixture::{FixtureServer, FixtureSite};
 use std::path::{Path, PathBuf};
 
 pub struct Harness {
@@ -53,14 +54,15 @@ impl Harness {
     /// One crawl run over every site, as `quietwatch crawl` does it.
     pub async fn crawl(&self) -> RunReport {
         let mut store = self.store();
-        let run = store.begin_run("crawl").expect("run");
-        let report = crawl::crawl(&self.config, &mut store, run, None, &NoProgress)
+        let opts = RunOptions {
+            command: "crawl",
+            site: None,
+            deliver: false,
+            progress: &NoProgress,
+        };
+        quietwatch::run::crawl_and_detect(&self.config, &mut store, &opts)
             .await
-            .expect("crawl");
-        store
-            .finish_run(run, &report.summary_line())
-            .expect("finish");
-        report
+            .expect("crawl")
     }
 
     /// Changes filed by one run.

@@ -1,0 +1,19 @@
+//! Analysis: what a fetched body says, and what changed.
+//!
+//! Takes in the bytes the crawl fetched and the observations it made (see
+//! [`crate::crawl::SiteObservations`]); hands on the parts of a page worth keeping (title,
+//! compared text, links, documents) for the store, and the change records detection files.
+//!
+//! - [`extract`] (with [`charset`]) turns a page's bytes into stable text lines, its links and
+//!   its linked documents; [`reader`] is the crawl's door to it.
+//! - [`figures`], [`diff`] and [`compare`] judge two versions of a text: which figures moved,
+//!   which lines and words changed, whether it is a `changed` record and how significant.
+//! - [`detect`] turns each page's observation into its new state and at most one record.
+
+pub mod charset;
+pub mod compare;
+pub mod detect;
+pub mod diff;
+pub mod extract;
+pub mod figures;
+pub mod reader;

@@ -1,0 +1,27 @@
+//! What the crawl needs read from a body, without knowing how it is read.
+//!
+//! The crawl follows links and files versions, but reading a page — decoding its charset,
+//! finding the part that matters, folding its text — is analysis, a later stage. So the
+//! crawl asks through this trait, and the run pipeline hands it
+//! [`crate::analyse::reader::Reader`]: the crawl never imports analysis.
+
+use crate::store::Content;
+use url::Url;
+
+/// A body read for the crawl.
+#[derive(Debug, Clone, Default)]
+pub struct ReadPage {
+    /// What a version of the page keeps: title, compared text, links, documents.
+    pub content: Content,
+    /// The links to follow (the same as `content.links`, parsed).
+    pub links: Vec<Url>,
+    /// `<link rel="canonical">`, resolved.
+    pub canonical: Option<Url>,
+}
+
+/// Reads the body of a 2xx response. Called off the async executor (it may parse megabytes).
+pub trait PageReader: Send + Sync {
+    /// Reads `body`, served at `url` with `content_type`. Every body gets an answer: a page's
+    /// text and links, a document's name and whatever text it has.
+    fn read(&self, body: &[u8], content_type: Option<&str>, url: &Url) -> ReadPage;
+}

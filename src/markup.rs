@@ -1,0 +1,163 @@
+//! Page text made safe for every output it reaches: capped, kept on one line where a line is
+//! wanted, stripped of the characters that make text read differently from what it is, and
+//! escaped for HTML.
+//!
+//! Why one module: titles, summaries, excerpts and URLs all come from crawled sites, and they
+//! end up in mail headers, digests, the web UI, feeds and chat messages. A rule stated in one
+//! place (which characters are unsafe, how a cap is marked, what HTML escaping covers) cannot
+//! drift between those outputs; every renderer calls these and nothing else.
+
+/// Characters that must never reach a header or a rendered line: C0/C1 controls, and the
+/// bidi overrides and isolates that can make text read differently from what it is.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+                | '\u{2028}' | '\u{2029}' | '\u{feff}'
+        )
+}
+
+/// Page text as one display line: control characters (CR/LF included) become spaces,
+/// whitespace runs collapse, and the result is capped at `max` characters.
+pub fn one_line(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max.saturating_mul(4)));
+    let mut pending_space = false;
+    for c in s.chars() {
+        if c.is_whitespace() || is_unsafe_char(c) {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(c);
+    }
+    cap_chars(&out, max)
+}
+
+/// Replaces unsafe characters with spaces but keeps the spacing (excerpt segments are joined
+/// as they are).
+pub fn strip_controls(s: &str) -> String {
+    s.chars()
+        .map(|c| if is_unsafe_char(c) { ' ' } else { c })
+        .collect()
+}
+
+/// At most `max` characters; a cut string ends with `…` (which counts towards `max`).
+pub fn cap_chars(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// The first `max` characters, cut silently (extraction caps titles so; a marker there would
+/// make a stored title change when only the cap moved).
+pub fn truncate_chars(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => s.get(..i).unwrap_or(s).to_owned(),
+        None => s.to_owned(),
+    }
+}
+
+/// At most `max` bytes, cut at a character boundary, and whether it was cut (for views that
+/// say "truncated" rather than mark the cut).
+pub fn cap_bytes(s: &str, max: usize) -> (&str, bool) {
+    if s.len() <= max {
+        return (s, false);
+    }
+    let mut end = max;
+    while end > 0 && !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    (s.get(..end).unwrap_or(""), true)
+}
+
+/// Longest URL that becomes a link target.
+pub const MAX_LINK_URL_CHARS: usize = 2048;
+
+/// The URL itself when it is an absolute http(s) URL fit to be a link target; `None`
+/// otherwise (`javascript:`, `data:`, relative, oversized, or carrying whitespace or unsafe
+/// characters), and the caller shows the URL as text.
+pub fn http_url(s: &str) -> Option<String> {
+    if s.len() > MAX_LINK_URL_CHARS || s.chars().any(|c| c.is_whitespace() || is_unsafe_char(c)) {
+        return None;
+    }
+    let u = url::Url::parse(s).ok()?;
+    matches!(u.scheme(), "http" | "https").then(|| u.to_string())
+}
+
+/// Escapes text for HTML element content and quoted attribute values: `& < > " '`, which is
+/// all both need. (minijinja's own escaping also turns `/` into `&#x2f;`, valid but it makes
+/// every URL in the markup unreadable.)
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The formatter every HTML template environment uses (the digest's and the web UI's):
+/// strings that are not marked safe go through [`escape_html`]; everything else is
+/// minijinja's own.
+pub fn html_formatter(
+    out: &mut minijinja::Output,
+    state: &minijinja::State,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    match value.as_str() {
+        Some(text) if state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() => out
+            .write_str(&escape_html(text))
+            .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())),
+        _ => minijinja::escape_formatter(out, state, value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_folds_controls_and_caps() {
+        assert_eq!(one_line("  a\r\n b\u{202e}c\t ", 10), "a b c");
+        assert_eq!(one_line("abcdefghijk", 5), "abcd…");
+        assert_eq!(cap_chars("ab", 2), "ab");
+    }
+
+    #[test]
+    fn cap_bytes_cuts_at_a_boundary() {
+        assert_eq!(cap_bytes("£25bn", 1), ("", true));
+        assert_eq!(cap_bytes("£25bn", 2), ("£", true));
+        assert_eq!(cap_bytes("abc", 3), ("abc", false));
+    }
+
+    #[test]
+    fn only_http_urls_become_links() {
+        assert!(http_url("javascript:alert(1)").is_none());
+        assert!(http_url("https://e.org/a b").is_none());
+        assert_eq!(
+            http_url("https://e.org/a").as_deref(),
+            Some("https://e.org/a")
+        );
+    }
+
+    #[test]
+    fn escaping_covers_text_and_attributes() {
+        assert_eq!(
+            escape_html("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+}

@@ -1,0 +1,286 @@
+//! One run of the pipeline: lock → begin run → crawl → detect → digest → deliver.
+//!
+//! Both `quietwatch run` (from cron) and `quietwatch demo` go through [`run`]; `crawl` is
+//! the same without delivery, `digest` is delivery alone ([`deliver_pending`]). The order
+//! is what keeps the promises:
+//! - **one run at a time**: the lock ([`lock`]) is taken before the archive is opened for
+//!   writing, and the OS releases it when a run dies, even with kill -9;
+//! - **a failure is never a finding**, and a site that cannot be crawled at all is recorded
+//!   as failed with the cause it saw, nothing concluded about its pages;
+//! - **nothing is lost**: every fetch is stored before detection reads it, detection files
+//!   its records and the pages' new states in one transaction per site, and delivery marks
+//!   changes sent only after the server accepted them — a failed delivery leaves them
+//!   pending for the next run.
+
+pub mod lock;
+
+use crate::analyse::detect;
+use crate::analyse::reader::Reader;
+use crate::config::{Config, SiteConfig};
+use crate::crawl::{Crawler, Progress, SiteObservations};
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{ChangeKind, SiteOutcome};
+use crate::report::{digest, mail};
+use crate::store::{SiteRunRecord, Store};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// One site's part of a run, for the summary line and the exit code.
+#[derive(Debug, Clone)]
+pub struct SiteReport {
+    pub site: String,
+    pub outcome: SiteOutcome,
+    /// Why the site could not be crawled (when `outcome` is `Failed`).
+    pub error: Option<String>,
+    /// Pages that answered with content.
+    pub pages: u64,
+    pub stats: crate::crawl::CrawlStats,
+    pub changes: BTreeMap<ChangeKind, u64>,
+}
+
+impl SiteReport {
+    /// The site's part of the summary line.
+    pub fn summary(&self) -> String {
+        match self.outcome {
+            SiteOutcome::Baseline => format!("{}: baseline: {} pages", self.site, self.pages),
+            SiteOutcome::Failed => format!(
+                "{}: FAILED ({})",
+                self.site,
+                self.error.as_deref().unwrap_or("no reason recorded")
+            ),
+            SiteOutcome::Ok => {
+                let total: u64 = self.changes.values().sum();
+                let s = &self.stats;
+                let mut line = format!(
+                    "{}: {} pages ({} new versions, {} not modified, {} failed), {} change{}",
+                    self.site,
+                    self.pages,
+                    s.new_versions,
+                    s.not_modified,
+                    s.failed,
+                    total,
+                    if total == 1 { "" } else { "s" }
+                );
+                if total > 0 {
+                    let parts: Vec<String> = self
+                        .changes
+                        .iter()
+                        .map(|(k, n)| format!("{n} {}", k.label()))
+                        .collect();
+                    line.push_str(&format!(" ({})", parts.join(", ")));
+                }
+                line
+            }
+        }
+    }
+}
+
+/// The crawl-and-detect part of a run, over every site crawled.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub run_id: i64,
+    pub sites: Vec<SiteReport>,
+}
+
+impl RunReport {
+    /// One line for cron's mail or the terminal.
+    pub fn summary_line(&self) -> String {
+        let parts: Vec<String> = self.sites.iter().map(SiteReport::summary).collect();
+        parts.join("; ")
+    }
+
+    /// True when a whole site could not be crawled (exit code 1).
+    pub fn any_site_failed(&self) -> bool {
+        self.sites.iter().any(|s| s.outcome == SiteOutcome::Failed)
+    }
+
+    /// Changes filed in this run, all sites.
+    pub fn change_count(&self) -> u64 {
+        self.sites.iter().flat_map(|s| s.changes.values()).sum()
+    }
+}
+
+/// What a delivery did.
+#[derive(Debug, Clone)]
+pub struct Delivered {
+    pub subject: String,
+    /// The digest written (and maybe sent); `None`: nothing was worth one.
+    pub mail: Option<mail::Delivery>,
+}
+
+/// What a whole run did: the crawl's report and, when delivery was asked for, its result.
+/// A failed delivery is not an error of the run (the crawl's work is stored): it is
+/// reported here, and the exit code says it.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub report: RunReport,
+    pub delivery: Option<std::result::Result<Delivered, Error>>,
+}
+
+impl RunOutcome {
+    /// What the exit code should say: a failed site, then a failed delivery, else nothing.
+    pub fn failure(&self) -> Option<ErrorKind> {
+        if self.report.any_site_failed() {
+            return Some(ErrorKind::SiteFailed);
+        }
+        match &self.delivery {
+            Some(Err(e)) => Some(e.kind()),
+            _ => None,
+        }
+    }
+}
+
+/// What to run.
+pub struct RunOptions<'a> {
+    /// The command, as recorded in the run row (`run`, `crawl`, `demo`).
+    pub command: &'a str,
+    /// Only this site (`crawl --site`); checked against the config first.
+    pub site: Option<&'a str>,
+    /// Send (or write) the digest after the crawl.
+    pub deliver: bool,
+    pub progress: &'a dyn Progress,
+}
+
+/// The whole run against the archive at `db`: lock, crawl and detect every site (or one),
+/// then deliver if asked.
+pub async fn run(config: &Config, db: &Path, opts: &RunOptions<'_>) -> Result<RunOutcome> {
+    if let Some(name) = opts.site {
+        config.site_named(name)?;
+    }
+    let _lock = lock::RunLock::acquire(db)?;
+    let mut store = Store::open(db)?;
+    if opts.deliver {
+        warn_if_password_missing(config);
+    }
+    let report = crawl_and_detect(config, &mut store, opts).await?;
+    let delivery = if opts.deliver {
+        Some(deliver_pending(config, &mut store).await)
+    } else {
+        None
+    };
+    Ok(RunOutcome { report, delivery })
+}
+
+/// Crawls and detects every site of the config (or the one named) in a new run of `store`.
+pub async fn crawl_and_detect(
+    config: &Config,
+    store: &mut Store,
+    opts: &RunOptions<'_>,
+) -> Result<RunReport> {
+    let sites: Vec<&SiteConfig> = match opts.site {
+        Some(name) => vec![config.site_named(name)?],
+        None => config.sites.iter().collect(),
+    };
+    let run_id = store.begin_run(opts.command)?;
+    let mut crawler = Crawler::new(config)?;
+    let mut reports = Vec::with_capacity(sites.len());
+    for site in sites {
+        opts.progress.site_started(&site.name);
+        let reader = Reader::for_site(site).map_err(|e| Error::Site {
+            site: site.name.clone(),
+            message: e.to_string(),
+        })?;
+        let observed = crawler
+            .crawl_site(site, store, run_id, Arc::new(reader), opts.progress)
+            .await?;
+        let report = file_detection(config, store, &observed)?;
+        tracing::info!(target: "quietwatch::summary", "{}", report.summary());
+        opts.progress.site_finished(&report.summary());
+        reports.push(report);
+    }
+    let report = RunReport {
+        run_id,
+        sites: reports,
+    };
+    store.finish_run(run_id, &report.summary_line())?;
+    Ok(report)
+}
+
+/// Detects one site's changes and files them with the pages' new states, the baseline mark
+/// and the site-run row, in one transaction.
+fn file_detection(
+    config: &Config,
+    store: &mut Store,
+    observed: &SiteObservations,
+) -> Result<SiteReport> {
+    let outcome = detect::detect(store, observed, config.crawl.unreachable_after)?;
+    let baseline = observed.site.baseline_at.is_none();
+    let site_outcome = match (&observed.failure, baseline) {
+        (Some(_), _) => SiteOutcome::Failed,
+        (None, true) => SiteOutcome::Baseline,
+        (None, false) => SiteOutcome::Ok,
+    };
+    let pages = observed.live_pages();
+    let record = SiteRunRecord {
+        outcome: site_outcome,
+        pages,
+        fetched: observed.stats.fetched,
+        not_modified: observed.stats.not_modified,
+        failed: observed.stats.failed,
+        changes: outcome.changes.len() as u64,
+        error: observed.failure.clone(),
+    };
+    let mut changes = BTreeMap::new();
+    for c in &outcome.changes {
+        *changes.entry(c.kind).or_default() += 1;
+    }
+    store.apply_detection(
+        observed.run_id,
+        &observed.site,
+        &outcome.merges,
+        &outcome.updates,
+        &outcome.changes,
+        site_outcome == SiteOutcome::Baseline,
+        &record,
+    )?;
+    Ok(SiteReport {
+        site: observed.site.name.clone(),
+        outcome: site_outcome,
+        error: observed.failure.clone(),
+        pages,
+        stats: observed.stats,
+        changes,
+    })
+}
+
+/// Sends (or writes) the digest of everything pending, marking it only once accepted.
+pub async fn deliver_pending(config: &Config, store: &mut Store) -> Result<Delivered> {
+    let input = digest::collect(store, &config.digest, config.crawl.unreachable_after)?;
+    let now = chrono::Utc::now();
+    let digest = digest::render(&input, &config.digest, now)?;
+    let mail = mail::deliver(store, &digest, &config.digest, config.smtp.as_ref(), now).await?;
+    Ok(Delivered {
+        subject: digest.subject,
+        mail,
+    })
+}
+
+/// `digest --dry-run`: what the next digest would say, from a read-only archive; nothing is
+/// marked.
+pub fn preview_pending(config: &Config, db: &Path) -> Result<String> {
+    let store = Store::open_readonly(db)?;
+    let input = digest::collect(&store, &config.digest, config.crawl.unreachable_after)?;
+    let digest = digest::render(&input, &config.digest, chrono::Utc::now())?;
+    Ok(mail::dry_run_text(&digest))
+}
+
+/// `digest`: delivery alone, under the lock.
+pub async fn deliver_locked(config: &Config, db: &Path) -> Result<Delivered> {
+    let _lock = lock::RunLock::acquire(db)?;
+    let mut store = Store::open(db)?;
+    warn_if_password_missing(config);
+    deliver_pending(config, &mut store).await
+}
+
+/// Says now, not after a long crawl, that the digest will not go out; the crawl still runs
+/// and its changes wait for the next digest.
+fn warn_if_password_missing(config: &Config) {
+    if let Some(var) = config.smtp.as_ref().and_then(|s| s.password_env.as_deref()) {
+        if std::env::var_os(var).is_none() {
+            tracing::warn!(
+                "[smtp] password_env names {var}, which is not set: the digest will not be sent"
+            );
+        }
+    }
+}

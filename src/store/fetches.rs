@@ -1,0 +1,282 @@
+//! Storing a response, and reading fetch rows back.
+//!
+//! A response is stored in one transaction: its body (if new, keyed by SHA-256), its text
+//! (if new, keyed by hash and indexed for search), the version it makes or extends, and the
+//! fetch row. A crash leaves all of it or none.
+
+use super::codec::{sha256, zstd_bytes};
+use super::rows::{FetchMeta, FetchRecord, FetchRow, Stored};
+use super::{Result, Store};
+use rusqlite::{params, Connection, OptionalExtension};
+
+const FETCH_COLUMNS: &str = "id, run_id, purpose, fetched_at, duration_ms, first_status, status, \
+     hops, final_url, etag, last_modified, content_type, headers, bytes, truncated, error, \
+     body_id, version_id, url, page_id";
+
+fn fetch_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FetchRow> {
+    let hops: Option<String> = r.get(7)?;
+    let headers: Option<String> = r.get(12)?;
+    Ok(FetchRow {
+        id: r.get(0)?,
+        meta: FetchMeta {
+            run_id: r.get(1)?,
+            purpose: r.get(2)?,
+            fetched_at: r.get(3)?,
+            duration_ms: r.get(4)?,
+            first_status: r.get(5)?,
+            status: r.get(6)?,
+            hops: hops
+                .and_then(|h| serde_json::from_str(&h).ok())
+                .unwrap_or_default(),
+            final_url: r.get(8)?,
+            etag: r.get(9)?,
+            last_modified: r.get(10)?,
+            content_type: r.get(11)?,
+            headers: headers
+                .and_then(|h| serde_json::from_str(&h).ok())
+                .unwrap_or_default(),
+            truncated: r.get(14)?,
+            error: r.get(15)?,
+            url: r.get(18)?,
+            page_id: r.get(19)?,
+        },
+        bytes: r.get::<_, Option<i64>>(13)?.map(|b| b.max(0) as u64),
+        body_id: r.get(16)?,
+        version_id: r.get(17)?,
+    })
+}
+
+impl Store {
+    /// Stores one response in one transaction (see the module docs).
+    pub fn record_fetch(&mut self, rec: &FetchRecord) -> Result<Stored> {
+        self.tx(|tx| record_fetch_tx(tx, rec))
+    }
+
+    fn fetch_rows(&self, tail: &str, p: &[&dyn rusqlite::ToSql]) -> Result<Vec<FetchRow>> {
+        self.q(|c| {
+            let mut st = c.prepare(&format!("SELECT {FETCH_COLUMNS} FROM fetches {tail}"))?;
+            let rows = st.query_map(p, fetch_from_row)?;
+            rows.collect()
+        })
+    }
+
+    /// Every fetch of a page, oldest first.
+    pub fn fetches_of_page(&self, page_id: i64) -> Result<Vec<FetchRow>> {
+        self.fetch_rows("WHERE page_id = ?1 ORDER BY id", params![page_id])
+    }
+
+    /// Fetches in id order, from `after_id` on, at most `limit` of them (for exports).
+    pub fn fetches_after(&self, after_id: i64, limit: u32) -> Result<Vec<FetchRow>> {
+        self.fetch_rows(
+            "WHERE id > ?1 ORDER BY id LIMIT ?2",
+            params![after_id, limit],
+        )
+    }
+
+    /// The newest `limit` fetches of a page that did not simply answer 2xx (network errors,
+    /// 4xx/5xx, redirects), newest first.
+    pub fn problem_fetches_of_page(&self, page_id: i64, limit: u32) -> Result<Vec<FetchRow>> {
+        self.fetch_rows(
+            "WHERE page_id = ?1 AND (error IS NOT NULL OR status IS NULL OR status >= 300
+                OR first_status >= 300) ORDER BY id DESC LIMIT ?2",
+            params![page_id, limit],
+        )
+    }
+
+    /// The fetch that first stored a version (its time, status, headers).
+    pub fn first_fetch_of_version(
+        &self,
+        page_id: i64,
+        version_id: i64,
+    ) -> Result<Option<FetchRow>> {
+        Ok(self
+            .fetch_rows(
+                "WHERE page_id = ?1 AND version_id = ?2 ORDER BY id LIMIT 1",
+                params![page_id, version_id],
+            )?
+            .into_iter()
+            .next())
+    }
+
+    /// How often a page was fetched, and when first and last: (fetches, first, last).
+    pub fn fetch_span_of_page(&self, page_id: i64) -> Result<(u64, Option<i64>, Option<i64>)> {
+        self.q(|c| {
+            c.query_row(
+                "SELECT COUNT(*), MIN(fetched_at), MAX(fetched_at) FROM fetches WHERE page_id = ?1",
+                [page_id],
+                |r| Ok((super::codec::count(r, 0)?, r.get(1)?, r.get(2)?)),
+            )
+        })
+    }
+}
+
+/// Inserts a body or finds it by hash; returns (id, newly stored).
+pub(super) fn put_body(tx: &Connection, body: &[u8]) -> rusqlite::Result<(i64, bool)> {
+    let sha = sha256(body);
+    if let Some(id) = tx
+        .query_row("SELECT id FROM bodies WHERE sha256 = ?1", [&sha[..]], |r| {
+            r.get(0)
+        })
+        .optional()?
+    {
+        return Ok((id, false));
+    }
+    tx.execute(
+        "INSERT INTO bodies (sha256, size, data) VALUES (?1, ?2, ?3)",
+        params![&sha[..], body.len() as i64, zstd_bytes(body)?],
+    )?;
+    Ok((tx.last_insert_rowid(), true))
+}
+
+/// Inserts an extracted text (and indexes it) or finds it by hash.
+pub(super) fn put_text(tx: &Connection, text: &str) -> rusqlite::Result<i64> {
+    let sha = sha256(text.as_bytes());
+    if let Some(id) = tx
+        .query_row("SELECT id FROM texts WHERE sha256 = ?1", [&sha[..]], |r| {
+            r.get(0)
+        })
+        .optional()?
+    {
+        return Ok(id);
+    }
+    tx.execute(
+        "INSERT INTO texts (sha256, data) VALUES (?1, ?2)",
+        params![&sha[..], zstd_bytes(text.as_bytes())?],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO texts_fts (rowid, body) VALUES (?1, ?2)",
+        params![id, text],
+    )?;
+    Ok(id)
+}
+
+pub(super) fn record_fetch_tx(tx: &Connection, rec: &FetchRecord) -> rusqlite::Result<Stored> {
+    let mut stored = Stored::default();
+    let mut version_id: Option<i64> = None;
+    let body_len = rec.body.as_ref().map(|b| b.len() as i64);
+
+    if let Some(body) = &rec.body {
+        let (body_id, new_body) = put_body(tx, body)?;
+        stored.body_id = Some(body_id);
+        stored.new_body = new_body;
+        if let (Some(page_id), Some(content)) = (rec.meta.page_id, &rec.content) {
+            let latest: Option<(i64, i64)> = tx
+                .query_row(
+                    "SELECT v.id, v.body_id FROM pages p JOIN versions v ON v.id = p.latest_version
+                     WHERE p.id = ?1",
+                    [page_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            match latest {
+                Some((vid, latest_body)) if latest_body == body_id => {
+                    tx.execute(
+                        "UPDATE versions SET last_seen = ?2, seen_count = seen_count + 1 WHERE id = ?1",
+                        params![vid, rec.meta.fetched_at],
+                    )?;
+                    version_id = Some(vid);
+                }
+                _ => {
+                    let text_id = put_text(tx, &content.text)?;
+                    let links = if content.links.is_empty() {
+                        None
+                    } else {
+                        Some(zstd_bytes(content.links.join("\n").as_bytes())?)
+                    };
+                    tx.execute(
+                        "INSERT INTO versions (page_id, body_id, text_id, title, content_type, links,
+                            documents, first_seen, last_seen)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                        params![
+                            page_id,
+                            body_id,
+                            text_id,
+                            content.title,
+                            rec.meta.content_type,
+                            links,
+                            content.documents.join("\n"),
+                            rec.meta.fetched_at
+                        ],
+                    )?;
+                    let vid = tx.last_insert_rowid();
+                    tx.execute(
+                        "UPDATE pages SET latest_version = ?2 WHERE id = ?1",
+                        params![page_id, vid],
+                    )?;
+                    version_id = Some(vid);
+                    stored.new_version = true;
+                }
+            }
+        }
+    } else if rec.not_modified {
+        if let Some(page_id) = rec.meta.page_id {
+            let latest: Option<i64> = tx
+                .query_row(
+                    "SELECT latest_version FROM pages WHERE id = ?1",
+                    [page_id],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .flatten();
+            if let Some(vid) = latest {
+                tx.execute(
+                    "UPDATE versions SET last_seen = ?2, seen_count = seen_count + 1 WHERE id = ?1",
+                    params![vid, rec.meta.fetched_at],
+                )?;
+                version_id = Some(vid);
+            }
+        }
+    }
+
+    if rec.remember_validators {
+        if let Some(page_id) = rec.meta.page_id {
+            tx.execute(
+                "UPDATE pages SET etag = ?2, last_modified = ?3 WHERE id = ?1",
+                params![page_id, rec.meta.etag, rec.meta.last_modified],
+            )?;
+        }
+    }
+
+    let hops = if rec.meta.hops.is_empty() {
+        None
+    } else {
+        serde_json::to_string(&rec.meta.hops).ok()
+    };
+    let headers = if rec.meta.headers.is_empty() {
+        None
+    } else {
+        serde_json::to_string(&rec.meta.headers).ok()
+    };
+    tx.execute(
+        "INSERT INTO fetches (run_id, page_id, url, purpose, fetched_at, duration_ms, first_status,
+            status, hops, final_url, etag, last_modified, content_type, headers, bytes, truncated,
+            error, body_id, version_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+        params![
+            rec.meta.run_id,
+            rec.meta.page_id,
+            rec.meta.url,
+            rec.meta.purpose,
+            rec.meta.fetched_at,
+            rec.meta.duration_ms,
+            rec.meta.first_status,
+            rec.meta.status,
+            hops,
+            rec.meta.final_url,
+            // Validators and content type are already on the page and version for 304s.
+            if rec.not_modified { None } else { rec.meta.etag.as_deref() },
+            if rec.not_modified { None } else { rec.meta.last_modified.as_deref() },
+            if rec.not_modified { None } else { rec.meta.content_type.as_deref() },
+            headers,
+            body_len,
+            rec.meta.truncated,
+            rec.meta.error,
+            stored.body_id,
+            version_id
+        ],
+    )?;
+    stored.fetch_id = tx.last_insert_rowid();
+    stored.version_id = version_id;
+    Ok(stored)
+}

@@ -1,0 +1,186 @@
+//! The schema: one migration step per element of [`MIGRATIONS`], applied in order and
+//! counted in `PRAGMA user_version`.
+//!
+//! Steps are never edited once released, only appended, so any archive written by an older
+//! quietwatch opens in a newer one; an archive from a newer quietwatch is refused
+//! ([`super::StoreError::TooNew`]) rather than misread.
+
+use super::{sqlite, Result, StoreError};
+use rusqlite::Connection;
+use std::path::Path;
+
+/// The schema, one step per element; `PRAGMA user_version` says how many have been applied.
+/// Steps are never edited once released, only appended.
+pub(super) const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE sites (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    created_at  INTEGER NOT NULL,
+    baseline_at INTEGER
+);
+CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY,
+    command     TEXT NOT NULL,
+    started_at  INTEGER NOT NULL,
+    finished_at INTEGER,
+    summary     TEXT
+);
+-- One row per site per run: what the run found, and whether the digest has told anyone.
+CREATE TABLE site_runs (
+    run_id      INTEGER NOT NULL REFERENCES runs(id),
+    site_id     INTEGER NOT NULL REFERENCES sites(id),
+    outcome     TEXT NOT NULL,            -- baseline | ok | failed
+    pages       INTEGER NOT NULL DEFAULT 0,
+    fetched     INTEGER NOT NULL DEFAULT 0,
+    not_modified INTEGER NOT NULL DEFAULT 0,
+    failed      INTEGER NOT NULL DEFAULT 0,
+    changes     INTEGER NOT NULL DEFAULT 0,
+    error       TEXT,
+    finished_at INTEGER NOT NULL,
+    digest_id   INTEGER,
+    PRIMARY KEY (run_id, site_id)
+);
+CREATE TABLE bodies (
+    id          INTEGER PRIMARY KEY,
+    sha256      BLOB NOT NULL UNIQUE,
+    size        INTEGER NOT NULL,
+    data        BLOB NOT NULL             -- zstd
+);
+CREATE TABLE texts (
+    id          INTEGER PRIMARY KEY,
+    sha256      BLOB NOT NULL UNIQUE,
+    data        BLOB NOT NULL             -- zstd of the extracted text
+);
+CREATE VIRTUAL TABLE texts_fts USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2');
+CREATE TABLE pages (
+    id          INTEGER PRIMARY KEY,
+    site_id     INTEGER NOT NULL REFERENCES sites(id),
+    url         TEXT NOT NULL,
+    is_document INTEGER NOT NULL DEFAULT 0,
+    depth       INTEGER NOT NULL DEFAULT 0,
+    first_seen  INTEGER NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'new',  -- new | live | removed | redirected | moved | soft_removed | unreachable
+    state_since INTEGER,
+    reported_version INTEGER,                 -- the version detection last accepted
+    latest_version INTEGER,
+    fail_streak INTEGER NOT NULL DEFAULT 0,
+    linked      INTEGER NOT NULL DEFAULT 0,
+    redirect_to TEXT,
+    etag        TEXT,
+    last_modified TEXT,
+    UNIQUE (site_id, url)
+);
+-- Other URLs that lead to a page: old addresses of a moved page, redirecting aliases,
+-- trailing-slash twins.
+CREATE TABLE aliases (
+    site_id     INTEGER NOT NULL,
+    url         TEXT NOT NULL,
+    page_id     INTEGER NOT NULL REFERENCES pages(id),
+    PRIMARY KEY (site_id, url)
+);
+CREATE TABLE versions (
+    id          INTEGER PRIMARY KEY,
+    page_id     INTEGER NOT NULL REFERENCES pages(id),
+    body_id     INTEGER NOT NULL REFERENCES bodies(id),
+    text_id     INTEGER REFERENCES texts(id),
+    title       TEXT NOT NULL,
+    content_type TEXT,
+    links       BLOB,                     -- zstd of newline-separated absolute URLs
+    documents   TEXT,                     -- newline-separated absolute URLs
+    first_seen  INTEGER NOT NULL,
+    last_seen   INTEGER NOT NULL,
+    seen_count  INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX versions_page ON versions(page_id, id);
+CREATE INDEX versions_text ON versions(text_id);
+CREATE TABLE fetches (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER NOT NULL,
+    page_id     INTEGER,                  -- null for robots.txt, sitemaps, probes
+    url         TEXT,                     -- the URL asked for when it is not the page's
+    purpose     TEXT NOT NULL,            -- page | confirm | robots | sitemap | probe
+    fetched_at  INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    first_status INTEGER,                 -- status of the first response (SPEC's http_status)
+    status      INTEGER,                  -- status of the final response; null on a network error
+    hops        TEXT,                     -- JSON [[url, status], …] of redirect responses
+    final_url   TEXT,                     -- where the redirects ended, when they did
+    etag        TEXT,
+    last_modified TEXT,
+    content_type TEXT,
+    headers     TEXT,                     -- JSON [[name, value], …], not kept for 304s
+    bytes       INTEGER,
+    truncated   INTEGER NOT NULL DEFAULT 0,
+    error       TEXT,
+    body_id     INTEGER,
+    version_id  INTEGER
+);
+CREATE INDEX fetches_page ON fetches(page_id, id);
+CREATE TABLE digests (
+    id          INTEGER PRIMARY KEY,
+    created_at  INTEGER NOT NULL,
+    sent_at     INTEGER,
+    subject     TEXT NOT NULL,
+    message_id  TEXT,
+    eml_path    TEXT,
+    html_path   TEXT
+);
+CREATE TABLE changes (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER NOT NULL,
+    detected_at INTEGER NOT NULL,
+    site_id     INTEGER NOT NULL REFERENCES sites(id),
+    page_id     INTEGER NOT NULL REFERENCES pages(id),
+    url         TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    significance TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    summary     TEXT NOT NULL,
+    from_version INTEGER,
+    to_version  INTEGER,
+    http_status INTEGER,
+    redirect_to TEXT,
+    words_added INTEGER NOT NULL DEFAULT 0,
+    words_removed INTEGER NOT NULL DEFAULT 0,
+    similarity  REAL,
+    detail      TEXT,                     -- JSON ChangeDetail
+    digest_id   INTEGER                   -- null: not yet sent
+);
+CREATE INDEX changes_pending ON changes(digest_id);
+CREATE INDEX changes_page ON changes(page_id, id);
+"#];
+
+/// The schema version this build writes.
+pub(super) fn known() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// The archive's schema version, refused when it is newer than this build knows.
+pub(super) fn check_version(conn: &Connection, path: &Path) -> Result<i64> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| sqlite(path, e))?;
+    if version > known() {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: version,
+            known: known(),
+        });
+    }
+    Ok(version)
+}
+
+/// Applies every step the archive has not had yet, each in its own transaction.
+pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let version = check_version(conn, path)?;
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let next = i as i64 + 1;
+        let tx = conn.transaction().map_err(|e| sqlite(path, e))?;
+        tx.execute_batch(step).map_err(|e| sqlite(path, e))?;
+        tx.pragma_update(None, "user_version", next)
+            .map_err(|e| sqlite(path, e))?;
+        tx.commit().map_err(|e| sqlite(path, e))?;
+        tracing::info!(db = %path.display(), version = next, "database schema migrated");
+    }
+    Ok(())
+}
