@@ -8,7 +8,7 @@
 //! [`output`] renders what they return; [`run`] strings the stages together for `run`,
 //! `crawl`, `digest` and `demo`. Below them all: the shared vocabulary ([`model`]), URLs
 //! ([`urlnorm`]), times ([`when`]), permalinks ([`links`]), escaping ([`markup`]) and the
-//! [`config`]. The binary in `src/main.rs` only parses arguments and prints.
+//! [`config`]. The binary (`src/bin/quietwatch/`) only parses arguments and prints.
 
 pub mod analyse;
 pub mod archive;

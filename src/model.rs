@@ -129,8 +129,10 @@ named_enum! {
 
 named_enum! {
     /// Why a URL was fetched.
+    #[derive(Default)]
     pub enum FetchPurpose {
         /// A page, known or newly found.
+        #[default]
         Page = "page",
         /// The second fetch that confirms a 404/410 of a known page.
         Confirm = "confirm",
@@ -141,17 +143,13 @@ named_enum! {
     }
 }
 
-impl Default for FetchPurpose {
-    fn default() -> Self {
-        FetchPurpose::Page
-    }
-}
-
 named_enum! {
     /// How a site's part of a run ended.
+    #[derive(Default)]
     pub enum SiteOutcome {
         /// The first successful crawl: the pages were recorded, nothing reported.
         Baseline = "baseline",
+        #[default]
         Ok = "ok",
         /// Every start page failed: nothing was concluded about the site.
         Failed = "failed",

@@ -184,7 +184,9 @@ pub fn trailing_slash_twin_str(url: &str) -> Option<String> {
 }
 
 /// Document extensions kept as pages of their own when a site's `documents` is on.
-const DOCUMENT_EXTENSIONS: &[&str] = &[
+/// The extensions of linked files that are documents rather than pages: stated once, read by
+/// [`is_document`] and by extraction's cheap pre-test of raw `href`s.
+pub const DOCUMENT_EXTENSIONS: &[&str] = &[
     "pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "csv", "ppt", "pptx",
 ];
 

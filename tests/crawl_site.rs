@@ -64,7 +64,7 @@ fn page_urls(store: &Store) -> BTreeSet<String> {
 }
 
 fn count(store: &Store, sql: &str) -> i64 {
-    raw_db(&store).query_row(sql, [], |r| r.get(0)).unwrap()
+    raw_db(store).query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

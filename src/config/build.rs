@@ -480,6 +480,112 @@ fn build_digest(
     Ok(out)
 }
 
+/// The start URLs, canonical, each once.
+fn site_start(
+    ctx: &Ctx<'_>,
+    key: &dyn Fn(&str) -> String,
+    raw: Spanned<Vec<Spanned<String>>>,
+) -> Result<Vec<Url>, ConfigError> {
+    let span = raw.span();
+    let raw = raw.into_inner();
+    if raw.is_empty() {
+        return Err(ctx.invalid(Some(&span), key("start"), "needs at least one start URL"));
+    }
+    let mut start = Vec::with_capacity(raw.len());
+    for s in &raw {
+        let url = crate::urlnorm::canonicalize(&check_http_url(ctx, s, &key("start"))?);
+        if !start.contains(&url) {
+            start.push(url);
+        }
+    }
+    Ok(start)
+}
+
+/// The URL prefixes in scope: as given, else each start page's origin once.
+fn site_allow(
+    ctx: &Ctx<'_>,
+    key: &dyn Fn(&str) -> String,
+    table_span: &Range<usize>,
+    raw: Option<Vec<Spanned<String>>>,
+    start: &[Url],
+) -> Result<Vec<String>, ConfigError> {
+    let Some(entries) = raw else {
+        let mut allow: Vec<String> = Vec::new();
+        for url in start {
+            let origin = format!("{}/", url.origin().ascii_serialization());
+            if !allow.contains(&origin) {
+                allow.push(origin);
+            }
+        }
+        return Ok(allow);
+    };
+    if entries.is_empty() {
+        return Err(ctx.invalid(
+            Some(table_span),
+            key("allow"),
+            "is empty, so nothing would be in scope; leave it out to allow the start pages' hosts",
+        ));
+    }
+    let mut allow = Vec::with_capacity(entries.len());
+    for e in entries {
+        check_http_url(ctx, &e, &key("allow"))?;
+        allow.push(e.into_inner().trim().to_string());
+    }
+    Ok(allow)
+}
+
+/// A CSS selector that must compile.
+fn check_selector(ctx: &Ctx<'_>, s: &Spanned<String>, key: String) -> Result<(), ConfigError> {
+    scraper::Selector::parse(s.get_ref())
+        .map(|_| ())
+        .map_err(|e| {
+            // Some of scraper's messages are multi-line and apologetic; the variant name says
+            // more.
+            let mut why = e.to_string();
+            if why.contains('\n') {
+                why = format!("{e:?}");
+            }
+            ctx.invalid(
+                Some(&s.span()),
+                key,
+                format!("not a valid CSS selector: {:?} ({why})", s.get_ref()),
+            )
+        })
+}
+
+/// The site's globs, selectors and regexes, each checked where it is written.
+fn check_site_patterns(
+    ctx: &Ctx<'_>,
+    key: &dyn Fn(&str) -> String,
+    raw: &RawSite,
+) -> Result<(), ConfigError> {
+    for d in &raw.deny {
+        globset::Glob::new(d.get_ref()).map_err(|e| {
+            ctx.invalid(
+                Some(&d.span()),
+                key("deny"),
+                format!("not a valid glob pattern: {e}"),
+            )
+        })?;
+    }
+    if let Some(c) = &raw.content {
+        check_selector(ctx, c, key("content"))?;
+    }
+    for s in &raw.ignore {
+        check_selector(ctx, s, key("ignore"))?;
+    }
+    for r in &raw.ignore_text {
+        regex::Regex::new(r.get_ref()).map_err(|e| {
+            ctx.invalid(
+                Some(&r.span()),
+                key("ignore_text"),
+                format!("not a valid regular expression: {e}"),
+            )
+        })?;
+    }
+    Ok(())
+}
+
 /// Returns the site and the span of its name (for duplicate-name errors).
 fn build_site(
     ctx: &Ctx<'_>,
@@ -499,93 +605,9 @@ fn build_site(
     }
     let key = |k: &str| format!("[[site]] {index} ({name:?}) key `{k}`");
 
-    let start_span = raw.start.span();
-    let start_raw = raw.start.into_inner();
-    if start_raw.is_empty() {
-        return Err(ctx.invalid(
-            Some(&start_span),
-            key("start"),
-            "needs at least one start URL",
-        ));
-    }
-    let mut start = Vec::with_capacity(start_raw.len());
-    for s in &start_raw {
-        let url = crate::urlnorm::canonicalize(&check_http_url(ctx, s, &key("start"))?);
-        if !start.contains(&url) {
-            start.push(url);
-        }
-    }
-
-    let allow = match raw.allow {
-        Some(entries) => {
-            if entries.is_empty() {
-                return Err(ctx.invalid(
-                    Some(&table_span),
-                    key("allow"),
-                    "is empty, so nothing would be in scope; leave it out to allow the start \
-                     pages' hosts",
-                ));
-            }
-            let mut allow = Vec::with_capacity(entries.len());
-            for e in entries {
-                check_http_url(ctx, &e, &key("allow"))?;
-                allow.push(e.into_inner().trim().to_string());
-            }
-            allow
-        }
-        None => {
-            let mut allow: Vec<String> = Vec::new();
-            for url in &start {
-                let origin = format!("{}/", url.origin().ascii_serialization());
-                if !allow.contains(&origin) {
-                    allow.push(origin);
-                }
-            }
-            allow
-        }
-    };
-
-    for d in &raw.deny {
-        globset::Glob::new(d.get_ref()).map_err(|e| {
-            ctx.invalid(
-                Some(&d.span()),
-                key("deny"),
-                format!("not a valid glob pattern: {e}"),
-            )
-        })?;
-    }
-    let check_selector = |s: &Spanned<String>, k: &str| {
-        scraper::Selector::parse(s.get_ref())
-            .map(|_| ())
-            .map_err(|e| {
-                // Some of scraper's messages are multi-line and apologetic; the variant
-                // name says more.
-                let mut why = e.to_string();
-                if why.contains('\n') {
-                    why = format!("{e:?}");
-                }
-                ctx.invalid(
-                    Some(&s.span()),
-                    key(k),
-                    format!("not a valid CSS selector: {:?} ({why})", s.get_ref()),
-                )
-            })
-    };
-    if let Some(c) = &raw.content {
-        check_selector(c, "content")?;
-    }
-    for s in &raw.ignore {
-        check_selector(s, "ignore")?;
-    }
-    for r in &raw.ignore_text {
-        regex::Regex::new(r.get_ref()).map_err(|e| {
-            ctx.invalid(
-                Some(&r.span()),
-                key("ignore_text"),
-                format!("not a valid regular expression: {e}"),
-            )
-        })?;
-    }
+    check_site_patterns(ctx, &key, &raw)?;
+    let start = site_start(ctx, &key, raw.start)?;
+    let allow = site_allow(ctx, &key, &table_span, raw.allow, &start)?;
     let max_pages = match raw.max_pages {
         None => defaults::MAX_PAGES,
         Some(p) if *p.get_ref() > 0 => *p.get_ref(),

@@ -265,6 +265,131 @@ fn atom_href(e: &BytesStart<'_>) -> Option<String> {
     href.filter(|_| alternate)
 }
 
+/// Where the XML reader is: the format the root element named, the element depth, and the
+/// entry being read.
+#[derive(Default)]
+struct XmlState {
+    format: Option<Format>,
+    depth: usize,
+    entry: Option<Entry>,
+    entries_seen: usize,
+}
+
+/// The format a root element names, or why the document is not a sitemap.
+fn root_format(name: &[u8], source: &Url) -> Result<Format, SitemapError> {
+    if local_name_is(name, "urlset") || local_name_is(name, "sitemapindex") {
+        Ok(Format::Sitemap)
+    } else if local_name_is(name, "rss") || local_name_is(name, "rdf") {
+        Ok(Format::Rss)
+    } else if local_name_is(name, "feed") {
+        Ok(Format::Atom)
+    } else {
+        Err(SitemapError::NotASitemap {
+            url: source.to_string(),
+            reason: format!(
+                "XML whose root element is <{}>",
+                String::from_utf8_lossy(name)
+            ),
+        })
+    }
+}
+
+/// The text an entity or character reference stands for.
+fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Option<String> {
+    match r.resolve_char_ref() {
+        Ok(Some(c)) => Some(c.to_string()),
+        Ok(None) => r
+            .decode()
+            .ok()
+            .and_then(|name| quick_xml::escape::resolve_xml_entity(&name))
+            .map(str::to_string),
+        Err(_) => None,
+    }
+}
+
+impl XmlState {
+    /// An opening (or empty) element.
+    fn start(
+        &mut self,
+        e: &BytesStart<'_>,
+        is_empty: bool,
+        source: &Url,
+    ) -> Result<(), SitemapError> {
+        let name = e.local_name();
+        let name = name.as_ref();
+        let this_depth = self.depth + 1;
+        if !is_empty {
+            self.depth = this_depth;
+        }
+        let Some(fmt) = self.format else {
+            self.format = Some(root_format(name, source)?);
+            return Ok(());
+        };
+        match &mut self.entry {
+            None => {
+                let kind = match fmt {
+                    Format::Sitemap if local_name_is(name, "url") => Some(EntryKind::Page),
+                    Format::Sitemap if local_name_is(name, "sitemap") => Some(EntryKind::Child),
+                    Format::Rss if local_name_is(name, "item") => Some(EntryKind::Page),
+                    Format::Atom if local_name_is(name, "entry") => Some(EntryKind::Page),
+                    _ => None,
+                };
+                if let (Some(kind), false) = (kind, is_empty) {
+                    self.entry = Some(Entry {
+                        kind,
+                        depth: this_depth,
+                        loc: None,
+                        in_loc: false,
+                        direct: String::new(),
+                        hrefs: Vec::new(),
+                    });
+                }
+            }
+            Some(en) if this_depth == en.depth + 1 => {
+                let loc_name = if fmt == Format::Rss { "link" } else { "loc" };
+                if fmt == Format::Atom {
+                    if local_name_is(name, "link") {
+                        if let Some(href) = atom_href(e) {
+                            en.hrefs.push(href);
+                        }
+                    }
+                } else if local_name_is(name, loc_name) && en.loc.is_none() && !is_empty {
+                    en.in_loc = true;
+                }
+            }
+            Some(_) => {}
+        }
+        Ok(())
+    }
+
+    fn text(&mut self, s: &str) {
+        if let Some(en) = &mut self.entry {
+            en.push_text(self.depth, s);
+        }
+    }
+
+    /// A closing element; `false` when a cap was reached and reading should stop.
+    fn end(&mut self, out: &mut Collector) -> bool {
+        let mut go_on = true;
+        if let Some(en) = &mut self.entry {
+            if en.in_loc && self.depth == en.depth + 1 {
+                en.in_loc = false;
+                // An empty <loc/> pair leaves room for the direct-text fallback.
+                if en.loc.as_deref().is_some_and(|l| l.trim().is_empty()) {
+                    en.loc = None;
+                }
+            } else if self.depth == en.depth {
+                if let Some(done) = self.entry.take() {
+                    self.entries_seen += 1;
+                    go_on = finish_entry(done, out);
+                }
+            }
+        }
+        self.depth = self.depth.saturating_sub(1);
+        go_on
+    }
+}
+
 fn parse_xml(text: &str, source: &Url, out: &mut Collector) -> Result<(), SitemapError> {
     let mut reader = quick_xml::Reader::from_str(text);
     {
@@ -273,17 +398,13 @@ fn parse_xml(text: &str, source: &Url, out: &mut Collector) -> Result<(), Sitema
         config.check_end_names = false;
         config.allow_unmatched_ends = true;
     }
-    let mut format: Option<Format> = None;
-    let mut depth = 0usize;
-    let mut entry: Option<Entry> = None;
-    let mut entries_seen = 0usize;
-
+    let mut st = XmlState::default();
     loop {
         let event = match reader.read_event() {
             Ok(event) => event,
             Err(e) => {
                 let position = reader.error_position();
-                if entries_seen == 0 {
+                if st.entries_seen == 0 {
                     return Err(SitemapError::Xml {
                         url: source.to_string(),
                         position,
@@ -296,125 +417,28 @@ fn parse_xml(text: &str, source: &Url, out: &mut Collector) -> Result<(), Sitema
             }
         };
         match event {
-            Event::Start(ref e) | Event::Empty(ref e) => {
-                let is_empty = matches!(event, Event::Empty(_));
-                let name = e.local_name();
-                let name = name.as_ref();
-                let this_depth = depth + 1;
-                if !is_empty {
-                    depth = this_depth;
-                }
-                let Some(fmt) = format else {
-                    format = Some(
-                        if local_name_is(name, "urlset") || local_name_is(name, "sitemapindex") {
-                            Format::Sitemap
-                        } else if local_name_is(name, "rss") || local_name_is(name, "rdf") {
-                            Format::Rss
-                        } else if local_name_is(name, "feed") {
-                            Format::Atom
-                        } else {
-                            return Err(SitemapError::NotASitemap {
-                                url: source.to_string(),
-                                reason: format!(
-                                    "XML whose root element is <{}>",
-                                    String::from_utf8_lossy(name)
-                                ),
-                            });
-                        },
-                    );
-                    continue;
-                };
-                match &mut entry {
-                    None => {
-                        let kind = match fmt {
-                            Format::Sitemap if local_name_is(name, "url") => Some(EntryKind::Page),
-                            Format::Sitemap if local_name_is(name, "sitemap") => {
-                                Some(EntryKind::Child)
-                            }
-                            Format::Rss if local_name_is(name, "item") => Some(EntryKind::Page),
-                            Format::Atom if local_name_is(name, "entry") => Some(EntryKind::Page),
-                            _ => None,
-                        };
-                        if let (Some(kind), false) = (kind, is_empty) {
-                            entry = Some(Entry {
-                                kind,
-                                depth: this_depth,
-                                loc: None,
-                                in_loc: false,
-                                direct: String::new(),
-                                hrefs: Vec::new(),
-                            });
-                        }
-                    }
-                    Some(en) if this_depth == en.depth + 1 => {
-                        let loc_name = if fmt == Format::Rss { "link" } else { "loc" };
-                        if fmt == Format::Atom {
-                            if local_name_is(name, "link") {
-                                if let Some(href) = atom_href(e) {
-                                    en.hrefs.push(href);
-                                }
-                            }
-                        } else if local_name_is(name, loc_name) && en.loc.is_none() && !is_empty {
-                            en.in_loc = true;
-                        }
-                    }
-                    Some(_) => {}
-                }
-            }
+            Event::Start(ref e) => st.start(e, false, source)?,
+            Event::Empty(ref e) => st.start(e, true, source)?,
             Event::Text(ref t) => {
-                if let Some(en) = &mut entry {
-                    if let Ok(s) = t.xml10_content() {
-                        en.push_text(depth, &s);
-                    }
+                if let Ok(s) = t.xml10_content() {
+                    st.text(&s);
                 }
             }
             Event::CData(ref c) => {
-                if let Some(en) = &mut entry {
-                    if let Ok(s) = c.xml10_content() {
-                        en.push_text(depth, &s);
-                    }
+                if let Ok(s) = c.xml10_content() {
+                    st.text(&s);
                 }
             }
             Event::GeneralRef(ref r) => {
-                if let Some(en) = &mut entry {
-                    let resolved = match r.resolve_char_ref() {
-                        Ok(Some(c)) => Some(c.to_string()),
-                        Ok(None) => r
-                            .decode()
-                            .ok()
-                            .and_then(|name| quick_xml::escape::resolve_xml_entity(&name))
-                            .map(str::to_string),
-                        Err(_) => None,
-                    };
-                    if let Some(s) = resolved {
-                        en.push_text(depth, &s);
-                    }
+                if let Some(s) = resolve_ref(r) {
+                    st.text(&s);
                 }
             }
-            Event::End(_) => {
-                if let Some(en) = &mut entry {
-                    if en.in_loc && depth == en.depth + 1 {
-                        en.in_loc = false;
-                        // An empty <loc/> pair leaves room for the direct-text fallback.
-                        if en.loc.as_deref().is_some_and(|l| l.trim().is_empty()) {
-                            en.loc = None;
-                        }
-                    } else if depth == en.depth {
-                        let done = entry.take();
-                        if let Some(done) = done {
-                            entries_seen += 1;
-                            if !finish_entry(done, out) {
-                                break;
-                            }
-                        }
-                    }
-                }
-                depth = depth.saturating_sub(1);
-            }
+            Event::End(_) if !st.end(out) => break,
             Event::Eof => {
                 // Elements still open at the end: the body was cut off (a size cap, a
                 // dropped connection), so later entries may be missing.
-                if depth > 0 {
+                if st.depth > 0 {
                     tracing::warn!(sitemap = %source, "sitemap XML ends inside an element; keeping the entries before it");
                     out.sitemap.truncated = true;
                 }
@@ -423,7 +447,7 @@ fn parse_xml(text: &str, source: &Url, out: &mut Collector) -> Result<(), Sitema
             _ => {}
         }
     }
-    if format.is_none() {
+    if st.format.is_none() {
         return Err(SitemapError::NotASitemap {
             url: source.to_string(),
             reason: "XML without a root element".into(),

@@ -5,7 +5,7 @@
 //! fetch row. A crash leaves all of it or none.
 
 use super::codec::{sha256, zstd_bytes};
-use super::rows::{FetchMeta, FetchRecord, FetchRow, Stored};
+use super::rows::{Content, FetchMeta, FetchRecord, FetchRow, Stored};
 use super::{Result, Store};
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -153,61 +153,14 @@ pub(super) fn put_text(tx: &Connection, text: &str) -> rusqlite::Result<i64> {
 
 pub(super) fn record_fetch_tx(tx: &Connection, rec: &FetchRecord) -> rusqlite::Result<Stored> {
     let mut stored = Stored::default();
-    let mut version_id: Option<i64> = None;
-    let body_len = rec.body.as_ref().map(|b| b.len() as i64);
-
     if let Some(body) = &rec.body {
         let (body_id, new_body) = put_body(tx, body)?;
         stored.body_id = Some(body_id);
         stored.new_body = new_body;
         if let (Some(page_id), Some(content)) = (rec.meta.page_id, &rec.content) {
-            let latest: Option<(i64, i64)> = tx
-                .query_row(
-                    "SELECT v.id, v.body_id FROM pages p JOIN versions v ON v.id = p.latest_version
-                     WHERE p.id = ?1",
-                    [page_id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            match latest {
-                Some((vid, latest_body)) if latest_body == body_id => {
-                    tx.execute(
-                        "UPDATE versions SET last_seen = ?2, seen_count = seen_count + 1 WHERE id = ?1",
-                        params![vid, rec.meta.fetched_at],
-                    )?;
-                    version_id = Some(vid);
-                }
-                _ => {
-                    let text_id = put_text(tx, &content.text)?;
-                    let links = if content.links.is_empty() {
-                        None
-                    } else {
-                        Some(zstd_bytes(content.links.join("\n").as_bytes())?)
-                    };
-                    tx.execute(
-                        "INSERT INTO versions (page_id, body_id, text_id, title, content_type, links,
-                            documents, first_seen, last_seen)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-                        params![
-                            page_id,
-                            body_id,
-                            text_id,
-                            content.title,
-                            rec.meta.content_type,
-                            links,
-                            content.documents.join("\n"),
-                            rec.meta.fetched_at
-                        ],
-                    )?;
-                    let vid = tx.last_insert_rowid();
-                    tx.execute(
-                        "UPDATE pages SET latest_version = ?2 WHERE id = ?1",
-                        params![page_id, vid],
-                    )?;
-                    version_id = Some(vid);
-                    stored.new_version = true;
-                }
-            }
+            let (vid, new_version) = file_version(tx, page_id, body_id, content, &rec.meta)?;
+            stored.version_id = Some(vid);
+            stored.new_version = new_version;
         }
     } else if rec.not_modified {
         if let Some(page_id) = rec.meta.page_id {
@@ -220,15 +173,11 @@ pub(super) fn record_fetch_tx(tx: &Connection, rec: &FetchRecord) -> rusqlite::R
                 .optional()?
                 .flatten();
             if let Some(vid) = latest {
-                tx.execute(
-                    "UPDATE versions SET last_seen = ?2, seen_count = seen_count + 1 WHERE id = ?1",
-                    params![vid, rec.meta.fetched_at],
-                )?;
-                version_id = Some(vid);
+                seen_again(tx, vid, rec.meta.fetched_at)?;
+                stored.version_id = Some(vid);
             }
         }
     }
-
     if rec.remember_validators {
         if let Some(page_id) = rec.meta.page_id {
             tx.execute(
@@ -237,46 +186,113 @@ pub(super) fn record_fetch_tx(tx: &Connection, rec: &FetchRecord) -> rusqlite::R
             )?;
         }
     }
+    stored.fetch_id = insert_fetch(tx, rec, &stored)?;
+    Ok(stored)
+}
 
-    let hops = if rec.meta.hops.is_empty() {
+/// A version's span grows by one sighting.
+fn seen_again(tx: &Connection, version_id: i64, at: i64) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE versions SET last_seen = ?2, seen_count = seen_count + 1 WHERE id = ?1",
+        params![version_id, at],
+    )?;
+    Ok(())
+}
+
+/// The version a body makes at a page: the latest one again when the bytes are the same,
+/// else a new one (with its text stored once per hash). Returns (id, new).
+fn file_version(
+    tx: &Connection,
+    page_id: i64,
+    body_id: i64,
+    content: &Content,
+    meta: &FetchMeta,
+) -> rusqlite::Result<(i64, bool)> {
+    let latest: Option<(i64, i64)> = tx
+        .query_row(
+            "SELECT v.id, v.body_id FROM pages p JOIN versions v ON v.id = p.latest_version
+             WHERE p.id = ?1",
+            [page_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((vid, latest_body)) = latest {
+        if latest_body == body_id {
+            seen_again(tx, vid, meta.fetched_at)?;
+            return Ok((vid, false));
+        }
+    }
+    let text_id = put_text(tx, &content.text)?;
+    let links = if content.links.is_empty() {
         None
     } else {
-        serde_json::to_string(&rec.meta.hops).ok()
+        Some(zstd_bytes(content.links.join("\n").as_bytes())?)
     };
-    let headers = if rec.meta.headers.is_empty() {
+    tx.execute(
+        "INSERT INTO versions (page_id, body_id, text_id, title, content_type, links,
+            documents, first_seen, last_seen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        params![
+            page_id,
+            body_id,
+            text_id,
+            content.title,
+            meta.content_type,
+            links,
+            content.documents.join("\n"),
+            meta.fetched_at
+        ],
+    )?;
+    let vid = tx.last_insert_rowid();
+    tx.execute(
+        "UPDATE pages SET latest_version = ?2 WHERE id = ?1",
+        params![page_id, vid],
+    )?;
+    Ok((vid, true))
+}
+
+/// A list column as JSON; `NULL` when empty.
+fn json_list<T: serde::Serialize>(items: &[T]) -> Option<String> {
+    if items.is_empty() {
         None
     } else {
-        serde_json::to_string(&rec.meta.headers).ok()
-    };
+        serde_json::to_string(items).ok()
+    }
+}
+
+/// The fetch row itself.
+fn insert_fetch(tx: &Connection, rec: &FetchRecord, stored: &Stored) -> rusqlite::Result<i64> {
+    let m = &rec.meta;
+    let hops = json_list(&m.hops);
+    let headers = json_list(&m.headers);
+    // Validators and content type are already on the page and version for 304s.
+    let unless_304 = |v: &Option<String>| if rec.not_modified { None } else { v.clone() };
     tx.execute(
         "INSERT INTO fetches (run_id, page_id, url, purpose, fetched_at, duration_ms, first_status,
             status, hops, final_url, etag, last_modified, content_type, headers, bytes, truncated,
             error, body_id, version_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
         params![
-            rec.meta.run_id,
-            rec.meta.page_id,
-            rec.meta.url,
-            rec.meta.purpose,
-            rec.meta.fetched_at,
-            rec.meta.duration_ms,
-            rec.meta.first_status,
-            rec.meta.status,
+            m.run_id,
+            m.page_id,
+            m.url,
+            m.purpose,
+            m.fetched_at,
+            m.duration_ms,
+            m.first_status,
+            m.status,
             hops,
-            rec.meta.final_url,
-            // Validators and content type are already on the page and version for 304s.
-            if rec.not_modified { None } else { rec.meta.etag.as_deref() },
-            if rec.not_modified { None } else { rec.meta.last_modified.as_deref() },
-            if rec.not_modified { None } else { rec.meta.content_type.as_deref() },
+            m.final_url,
+            unless_304(&m.etag),
+            unless_304(&m.last_modified),
+            unless_304(&m.content_type),
             headers,
-            body_len,
-            rec.meta.truncated,
-            rec.meta.error,
+            rec.body.as_ref().map(|b| b.len() as i64),
+            m.truncated,
+            m.error,
             stored.body_id,
-            version_id
+            stored.version_id
         ],
     )?;
-    stored.fetch_id = tx.last_insert_rowid();
-    stored.version_id = version_id;
-    Ok(stored)
+    Ok(tx.last_insert_rowid())
 }

@@ -202,12 +202,6 @@ pub struct SiteRunRecord {
     pub error: Option<String>,
 }
 
-impl Default for SiteOutcome {
-    fn default() -> Self {
-        SiteOutcome::Ok
-    }
-}
-
 /// A stored site-run, as the digest reports baselines and failed sites and the web UI shows
 /// a site's latest run.
 #[derive(Debug, Clone)]

@@ -1,11 +1,15 @@
 //! The `quietwatch` command: argument parsing, logging set-up and output. Everything it does
 //! is a call into the library; what it prints is decided here and nowhere else.
 
+mod args;
+mod progress;
+
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use args::{Cli, Command, ExportArgs};
+use clap::Parser;
+use progress::Bar;
 use quietwatch::archive::{history, search, warc};
 use quietwatch::config::Config;
-use quietwatch::crawl::Progress;
 use quietwatch::model::SiteOutcome;
 use quietwatch::output::{json, text};
 use quietwatch::report::mail::MailError;
@@ -16,119 +20,6 @@ use quietwatch::ErrorKind;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-#[derive(Parser, Debug)]
-#[command(
-    name = "quietwatch",
-    version,
-    about = "Watch public procurement pages for quiet changes: deletions, redirects, rewritten figures",
-    long_about = None
-)]
-struct Cli {
-    /// Configuration file.
-    #[arg(
-        long,
-        global = true,
-        env = "QUIETWATCH_CONFIG",
-        default_value = "config/quietwatch.toml"
-    )]
-    config: PathBuf,
-    /// Database file (overrides [storage] db).
-    #[arg(long, global = true, env = "QUIETWATCH_DB")]
-    db: Option<PathBuf>,
-    /// More logging (-v info, -vv debug).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    verbose: u8,
-    /// No output unless something failed.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
-    quiet: bool,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Crawl every site, detect changes, send (or write) the digest. What cron calls.
-    Run,
-    /// Crawl and detect, no digest.
-    Crawl {
-        /// Only this site.
-        #[arg(long)]
-        site: Option<String>,
-    },
-    /// Send the changes not yet sent.
-    Digest {
-        /// Print the digest and mark nothing as sent.
-        #[arg(long)]
-        dry_run: bool,
-    },
-    /// List detected changes, oldest first.
-    Changes {
-        /// Only changes detected at or after WHEN (RFC 3339 or YYYY-MM-DD).
-        #[arg(long)]
-        since: Option<String>,
-        #[arg(long)]
-        site: Option<String>,
-        /// JSON Lines on stdout.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Every fetch, version and change of one page, oldest first.
-    History {
-        url: String,
-        #[arg(long)]
-        json: bool,
-    },
-    /// The page's text as it was at WHEN (default: latest).
-    Show {
-        url: String,
-        #[arg(long)]
-        at: Option<String>,
-        /// The bytes exactly as served.
-        #[arg(long)]
-        raw: bool,
-    },
-    /// Diff of two versions (default: the last two).
-    Diff {
-        url: String,
-        #[arg(long)]
-        from: Option<String>,
-        #[arg(long)]
-        to: Option<String>,
-    },
-    /// Pages whose any version contains TEXT, with when it appeared and disappeared.
-    Search { text: String },
-    /// Every stored response as WARC 1.1 records.
-    Export(ExportArgs),
-    /// Read-only local web UI of sites, pages, timelines and diffs.
-    Serve {
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: std::net::SocketAddr,
-    },
-    /// Run the whole pipeline against the bundled fixture site on loopback (no network).
-    Demo {
-        /// Where to keep the demo's database and digest (default: a new temporary directory).
-        #[arg(long)]
-        dir: Option<PathBuf>,
-    },
-    /// Write a commented starter config.
-    Init {
-        /// Where to write it (default: the `--config` path). Never overwrites a file.
-        path: Option<PathBuf>,
-    },
-}
-
-#[derive(Args, Debug)]
-struct ExportArgs {
-    /// Output file (.warc.gz).
-    #[arg(long)]
-    warc: PathBuf,
-    #[arg(long)]
-    site: Option<String>,
-    /// Only responses fetched at or after WHEN.
-    #[arg(long)]
-    since: Option<String>,
-}
 
 type Result<T> = anyhow::Result<T>;
 
@@ -260,22 +151,7 @@ fn dispatch(cli: &Cli) -> Result<u8> {
         Command::Crawl { site } => return cmd_run(cli, site.as_deref(), false),
         Command::Digest { dry_run } => return cmd_digest(cli, *dry_run),
         Command::Changes { since, site, json } => {
-            let store = read_store(cli)?;
-            let changes = lib(store.changes(&ChangeFilter {
-                since_ms: when(since.as_deref(), DayEdge::Start)?,
-                site: site.clone(),
-                ..Default::default()
-            }))?;
-            for c in &changes {
-                if *json {
-                    writeln!(out, "{}", json::change_line(c)?)?;
-                } else {
-                    writeln!(out, "{}", text::change_line(c))?;
-                }
-            }
-            if !json && changes.is_empty() && !cli.quiet {
-                writeln!(out, "no changes")?;
-            }
+            cmd_changes(cli, &mut out, since.as_deref(), site.clone(), *json)?
         }
         Command::History { url, json } => {
             let h = lib(history::page_history(&read_store(cli)?, url))?;
@@ -297,15 +173,15 @@ fn dispatch(cli: &Cli) -> Result<u8> {
             if *raw {
                 out.write_all(&lib(history::raw_body(&store, &v))?)?;
             } else {
-                writeln!(out, "{}", text::render_show_header(&v))?;
-                writeln!(out, "{}", v.version.text)?;
+                writeln!(out, "{}\n{}", text::render_show_header(&v), v.version.text)?;
             }
         }
         Command::Diff { url, from, to } => {
-            let store = read_store(cli)?;
-            let from = when(from.as_deref(), DayEdge::End)?;
-            let to = when(to.as_deref(), DayEdge::End)?;
-            let (a, b) = lib(history::diff_versions(&store, url, from, to))?;
+            let (from, to) = (
+                when(from.as_deref(), DayEdge::End)?,
+                when(to.as_deref(), DayEdge::End)?,
+            );
+            let (a, b) = lib(history::diff_versions(&read_store(cli)?, url, from, to))?;
             let color = std::io::stdout().is_terminal();
             write!(out, "{}", text::render_diff(&a, &b, color))?;
         }
@@ -313,51 +189,8 @@ fn dispatch(cli: &Cli) -> Result<u8> {
             let hits = lib(search::search(&read_store(cli)?, query))?;
             write!(out, "{}", text::render_search(&hits, query))?;
         }
-        Command::Export(args) => {
-            let user_agent = load_config(cli).ok().map(|c| c.crawl.user_agent);
-            let summary = lib(warc::export_warc(
-                &read_store(cli)?,
-                &args.warc,
-                &warc::ExportOptions {
-                    site: args.site.clone(),
-                    since_ms: when(args.since.as_deref(), DayEdge::Start)?,
-                    user_agent,
-                },
-            ))?;
-            if !cli.quiet {
-                writeln!(
-                    out,
-                    "wrote {}: {} responses, {} revisits, {} requests, {} bytes",
-                    args.warc.display(),
-                    summary.responses,
-                    summary.revisits,
-                    summary.requests,
-                    summary.bytes
-                )?;
-            }
-        }
-        Command::Serve { listen } => {
-            let db = db_path(cli)?;
-            // Fail early and clearly when there is nothing to serve.
-            drop(lib(Store::open_readonly(&db))?);
-            if !cli.quiet {
-                writeln!(
-                    out,
-                    "serving {} on http://{listen}/ (read-only; Ctrl-C stops)",
-                    db.display()
-                )?;
-                out.flush()?;
-            }
-            let options = quietwatch::serve::ServeOptions {
-                db,
-                listen: *listen,
-            };
-            lib(
-                runtime()?.block_on(quietwatch::serve::serve(options, async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })),
-            )?;
-        }
+        Command::Export(args) => cmd_export(cli, &mut out, args)?,
+        Command::Serve { listen } => cmd_serve(cli, &mut out, *listen)?,
         Command::Demo { dir } => {
             let report = lib(runtime()?.block_on(quietwatch::demo::run_demo(dir.as_deref())))?;
             if !cli.quiet {
@@ -366,6 +199,73 @@ fn dispatch(cli: &Cli) -> Result<u8> {
         }
     }
     Ok(0)
+}
+
+fn cmd_changes(
+    cli: &Cli,
+    out: &mut impl Write,
+    since: Option<&str>,
+    site: Option<String>,
+    as_json: bool,
+) -> Result<()> {
+    let filter = ChangeFilter {
+        since_ms: when(since, DayEdge::Start)?,
+        site,
+        ..Default::default()
+    };
+    let changes = lib(read_store(cli)?.changes(&filter))?;
+    for c in &changes {
+        if as_json {
+            writeln!(out, "{}", json::change_line(c)?)?;
+        } else {
+            writeln!(out, "{}", text::change_line(c))?;
+        }
+    }
+    if !as_json && changes.is_empty() && !cli.quiet {
+        writeln!(out, "no changes")?;
+    }
+    Ok(())
+}
+
+fn cmd_export(cli: &Cli, out: &mut impl Write, args: &ExportArgs) -> Result<()> {
+    let options = warc::ExportOptions {
+        site: args.site.clone(),
+        since_ms: when(args.since.as_deref(), DayEdge::Start)?,
+        user_agent: load_config(cli).ok().map(|c| c.crawl.user_agent),
+    };
+    let summary = lib(warc::export_warc(&read_store(cli)?, &args.warc, &options))?;
+    if !cli.quiet {
+        writeln!(
+            out,
+            "wrote {}: {} responses, {} revisits, {} requests, {} bytes",
+            args.warc.display(),
+            summary.responses,
+            summary.revisits,
+            summary.requests,
+            summary.bytes
+        )?;
+    }
+    Ok(())
+}
+
+fn cmd_serve(cli: &Cli, out: &mut impl Write, listen: std::net::SocketAddr) -> Result<()> {
+    let db = db_path(cli)?;
+    // Fail early and clearly when there is nothing to serve.
+    drop(lib(Store::open_readonly(&db))?);
+    if !cli.quiet {
+        writeln!(
+            out,
+            "serving {} on http://{listen}/ (read-only; Ctrl-C stops)",
+            db.display()
+        )?;
+        out.flush()?;
+    }
+    let options = quietwatch::serve::ServeOptions { db, listen };
+    lib(
+        runtime()?.block_on(quietwatch::serve::serve(options, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })),
+    )
 }
 
 /// `run` and `crawl`: the library's pipeline, with a progress bar on a terminal.
@@ -449,56 +349,6 @@ fn print_delivery(cli: &Cli, delivered: &quietwatch::Result<quietwatch::run::Del
                 );
             }
             e.kind().exit_code()
-        }
-    }
-}
-
-/// A progress bar on a terminal; nothing under cron.
-struct Bar(Option<indicatif::ProgressBar>);
-
-impl Bar {
-    fn new(quiet: bool) -> Bar {
-        if quiet || !std::io::stderr().is_terminal() {
-            return Bar(None);
-        }
-        let bar = indicatif::ProgressBar::new(0);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{spinner} {prefix:.bold} [{bar:30}] {pos}/{len} {wide_msg}",
-        ) {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        Bar(Some(bar))
-    }
-
-    fn finish(&self) {
-        if let Some(b) = &self.0 {
-            b.finish_and_clear();
-        }
-    }
-}
-
-impl Progress for Bar {
-    fn site_started(&self, site: &str) {
-        if let Some(b) = &self.0 {
-            b.set_prefix(site.to_string());
-            b.set_length(0);
-            b.set_position(0);
-        }
-    }
-    fn queued(&self, n: u64) {
-        if let Some(b) = &self.0 {
-            b.inc_length(n);
-        }
-    }
-    fn fetched(&self, url: &str) {
-        if let Some(b) = &self.0 {
-            b.inc(1);
-            b.set_message(url.to_string());
-        }
-    }
-    fn site_finished(&self, summary: &str) {
-        if let Some(b) = &self.0 {
-            b.println(format!("  {summary}"));
         }
     }
 }
