@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -195,7 +196,8 @@ documents = false
 """)
 
     def cmd(self, phase):
-        return [self.bin, "--config", self.cfg, "-q", "run"]
+        prefix = shlex.split(self.b.args.wrap_check) if phase == "check" else []
+        return prefix + [self.bin, "--config", self.cfg, "-q", "run"]
 
     def changes(self):
         out = subprocess.run([self.bin, "--config", self.cfg, "changes", "--json"],
@@ -454,6 +456,9 @@ def main():
     ap.add_argument("--run-timeout", type=float, help="seconds per run (default 60 + 0.05 × pages)")
     ap.add_argument("--deadline", type=float, default=3 * 3600, help="seconds for the whole bench")
     ap.add_argument("--json", help="write every run's figures here")
+    ap.add_argument("--wrap-check", default="", help="a command prefix for quietwatch's change "
+                    "check only, to profile it: e.g. 'perf record -F 2000 -g -o /tmp/qw.perf --' "
+                    "or 'heaptrack -o /tmp/qw.heaptrack' (its figures then measure the profiler too)")
     args = ap.parse_args()
     args.quietwatch = os.path.abspath(args.quietwatch)
 
