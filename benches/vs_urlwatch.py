@@ -196,7 +196,7 @@ documents = false
 """)
 
     def cmd(self, phase):
-        prefix = shlex.split(self.b.args.wrap_check) if phase == "check" else []
+        prefix = shlex.split(self.b.args.wrap_check) if phase == self.b.args.wrap_phase else []
         return prefix + [self.bin, "--config", self.cfg, "-q", "run"]
 
     def changes(self):
@@ -459,6 +459,8 @@ def main():
     ap.add_argument("--wrap-check", default="", help="a command prefix for quietwatch's change "
                     "check only, to profile it: e.g. 'perf record -F 2000 -g -o /tmp/qw.perf --' "
                     "or 'heaptrack -o /tmp/qw.heaptrack' (its figures then measure the profiler too)")
+    ap.add_argument("--wrap-phase", default="check", choices=["first", "check", "recheck"],
+                    help="the run --wrap-check wraps (default: the change check)")
     args = ap.parse_args()
     args.quietwatch = os.path.abspath(args.quietwatch)
 
