@@ -46,7 +46,7 @@ CONF
 nginx -p "$work" -c "$work/nginx.conf"
 
 cargo build --release --quiet
-bin=target/release/quietwatch
+bin=${CARGO_TARGET_DIR:-target}/release/quietwatch
 cat > "$work/qw.toml" <<CONF
 [crawl]
 user_agent = "quietwatch-bench/0.1"
