@@ -8,9 +8,8 @@
 //!   and then escaped again as text by the XML writer. Page text that contains `]]>`,
 //!   `<script>` or quotes therefore arrives as text at both levels.
 //! - **Every string is legal XML 1.0.** Page text passes through [`crate::webhook::view`],
-//!   which turns control characters (other than none: tab, CR and LF become spaces too),
-//!   noncharacters (U+FFFE, U+FFFF…), bidi overrides and separators into spaces and caps each
-//!   piece; a last pass over the written document drops any character XML 1.0 forbids, so a
+//!   which turns every control character (tab, CR and LF included), the noncharacters
+//!   (U+FFFE, U+FFFF…), bidi overrides and separators into spaces and caps each piece; a last pass over the written document drops any character XML 1.0 forbids, so a
 //!   strict parser never rejects the feed, whatever a site served.
 //! - **Entry ids are `urn:quietwatch:change:ID`** (SPEC's own example), built from the change's
 //!   database id alone. They never change when `archive_url`, the listen address, a site's
