@@ -18,9 +18,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-if ! python3 -c 'import warcio' >/dev/null 2>&1; then
-    echo "== installing warcio (pip)"
-    python3 -m pip install --quiet --disable-pip-version-check 'warcio==1.8.1'
+# Independent readers the tests check quietwatch's output with: warcio (WARC export),
+# feedparser (the Atom feed), jsonschema (Teams' Adaptive Card schema).
+if ! python3 -c 'import warcio, feedparser, jsonschema' >/dev/null 2>&1; then
+    echo "== installing warcio, feedparser, jsonschema (pip)"
+    python3 -m pip install --quiet --disable-pip-version-check \
+        'warcio==1.8.1' 'feedparser==6.0.14' 'jsonschema==4.26.0'
 fi
 
 echo "== cargo fmt --check"

@@ -143,7 +143,7 @@ async fn run_once(config: &Config) -> Result<(RunReport, Written)> {
         },
     )
     .await?;
-    let written = match outcome.delivery {
+    let written = match outcome.delivery.map(|d| d.mail) {
         Some(Ok(d)) => d.mail.map(|m| (m.eml_path, m.html_path, d.subject)),
         Some(Err(e)) => return Err(e),
         None => None,

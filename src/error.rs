@@ -12,6 +12,7 @@ use crate::config::ConfigError;
 use crate::crawl::CrawlError;
 use crate::report::digest::DigestError;
 use crate::report::mail::MailError;
+use crate::report::webhook::channel::ChannelError;
 use crate::run::lock::LockError;
 use crate::serve::ServeError;
 use crate::store::StoreError;
@@ -65,6 +66,8 @@ pub enum Error {
     #[error(transparent)]
     Mail(#[from] MailError),
     #[error(transparent)]
+    Webhook(#[from] ChannelError),
+    #[error(transparent)]
     Serve(#[from] ServeError),
     /// A site's settings that cannot be compiled (a selector, a pattern).
     #[error("site {site:?}: {message}")]
@@ -89,7 +92,7 @@ impl Error {
                 ErrorKind::Usage
             }
             Error::Warc(WarcError::UnknownSite(_)) => ErrorKind::Usage,
-            Error::Mail(_) => ErrorKind::DeliveryFailed,
+            Error::Mail(_) | Error::Webhook(_) => ErrorKind::DeliveryFailed,
             _ => ErrorKind::Failed,
         }
     }

@@ -7,15 +7,19 @@
 //! place (which characters are unsafe, how a cap is marked, what HTML escaping covers) cannot
 //! drift between those outputs; every renderer calls these and nothing else.
 
-/// Characters that must never reach a header or a rendered line: C0/C1 controls, and the
-/// bidi overrides and isolates that can make text read differently from what it is.
+/// Characters that must never reach a header, a rendered line, a feed or a chat message:
+/// C0/C1 controls, the bidi overrides and isolates that make text read differently from what
+/// it is, line and paragraph separators, the BOM, and Unicode noncharacters (U+FFFE and
+/// U+FFFF are not even legal XML 1.0).
 pub fn is_unsafe_char(c: char) -> bool {
+    let u = c as u32;
     c.is_control()
         || matches!(
             c,
             '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
-                | '\u{2028}' | '\u{2029}' | '\u{feff}'
+                | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fdd0}'..='\u{fdef}'
         )
+        || (u & 0xfffe) == 0xfffe
 }
 
 /// Page text as one display line: control characters (CR/LF included) become spaces,
@@ -23,6 +27,7 @@ pub fn is_unsafe_char(c: char) -> bool {
 pub fn one_line(s: &str, max: usize) -> String {
     let mut out = String::with_capacity(s.len().min(max.saturating_mul(4)));
     let mut pending_space = false;
+    let mut n = 0usize;
     for c in s.chars() {
         if c.is_whitespace() || is_unsafe_char(c) {
             pending_space = !out.is_empty();
@@ -30,15 +35,21 @@ pub fn one_line(s: &str, max: usize) -> String {
         }
         if pending_space {
             out.push(' ');
+            n += 1;
             pending_space = false;
         }
         out.push(c);
+        n += 1;
+        // One character past the cap is enough to know it must be cut.
+        if n > max {
+            break;
+        }
     }
     cap_chars(&out, max)
 }
 
-/// Replaces unsafe characters with spaces but keeps the spacing (excerpt segments are joined
-/// as they are).
+/// Replaces unsafe characters (newlines included) with spaces but keeps the spacing
+/// (excerpt segments are joined as they are).
 pub fn strip_controls(s: &str) -> String {
     s.chars()
         .map(|c| if is_unsafe_char(c) { ' ' } else { c })
@@ -88,7 +99,11 @@ pub fn http_url(s: &str) -> Option<String> {
         return None;
     }
     let u = url::Url::parse(s).ok()?;
-    matches!(u.scheme(), "http" | "https").then(|| u.to_string())
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+        return None;
+    }
+    let out = u.to_string();
+    (out.len() <= MAX_LINK_URL_CHARS).then_some(out)
 }
 
 /// Escapes text for HTML element content and quoted attribute values: `& < > " '`, which is

@@ -9,120 +9,15 @@
 
 mod common;
 
-use common::Harness;
+use common::smtp::{closed_port, received, smtp_server};
+use common::{qw, Harness};
 use mail_parser::{MessageParser, PartType};
-use mailin_embedded::{response, Handler, Response, Server, SslConfig};
 use quietwatch_fixture::demo_site;
-use std::net::{IpAddr, TcpListener};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 const SUBJECT_V2: &str = "[quietwatch demo] 2 removed, 1 redirected, 3 moved, 1 soft removed, \
                           1 unlinked, 11 changed, 2 added — GCA agreements, NHS England procurement";
-
-// ------------------------------------------------------------------ SMTP server
-
-type Inbox = Arc<Mutex<Vec<Vec<u8>>>>;
-
-/// Accepts every message and keeps its bytes.
-#[derive(Clone)]
-struct Collector {
-    inbox: Inbox,
-    current: Vec<u8>,
-}
-
-impl Handler for Collector {
-    fn helo(&mut self, _ip: IpAddr, _domain: &str) -> Response {
-        response::OK
-    }
-
-    fn data_start(&mut self, _: &str, _: &str, _: bool, _: &[String]) -> Response {
-        self.current.clear();
-        response::OK
-    }
-
-    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.current.extend_from_slice(buf);
-        Ok(())
-    }
-
-    fn data_end(&mut self) -> Response {
-        let msg = std::mem::take(&mut self.current);
-        self.inbox.lock().unwrap().push(msg);
-        response::OK
-    }
-}
-
-/// Starts a plaintext SMTP server on `listener`; the server thread lives until the test
-/// process ends.
-fn smtp_server(listener: TcpListener) -> Inbox {
-    let inbox = Inbox::default();
-    let mut server = Server::new(Collector {
-        inbox: inbox.clone(),
-        current: Vec::new(),
-    });
-    server
-        .with_name("test.local")
-        .with_ssl(SslConfig::None)
-        .unwrap()
-        .with_num_threads(2)
-        .with_tcp_listener(listener);
-    std::thread::spawn(move || {
-        if let Err(e) = server.serve() {
-            eprintln!("test SMTP server stopped: {e}");
-        }
-    });
-    inbox
-}
-
-fn received(inbox: &Inbox) -> Vec<Vec<u8>> {
-    inbox.lock().unwrap().clone()
-}
-
-/// A loopback port with nothing listening on it (yet).
-fn closed_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-// ------------------------------------------------------------------ the binary
-
-#[derive(Debug)]
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `quietwatch --config CONFIG ARGS` on a blocking thread, so the fixture server keeps
-/// serving on the runtime meanwhile.
-async fn qw(config: &Path, args: &[&str]) -> Out {
-    let mut all = vec!["--config".to_string(), config.display().to_string()];
-    all.extend(args.iter().map(|a| a.to_string()));
-    let cwd = config.parent().unwrap().to_path_buf();
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_quietwatch"))
-            .args(&all)
-            .current_dir(cwd)
-            .env_remove("QUIETWATCH_CONFIG")
-            .env_remove("QUIETWATCH_DB")
-            .env_remove("QUIETWATCH_LOG")
-            .output()
-            .expect("run the quietwatch binary")
-    })
-    .await
-    .unwrap();
-    let out = Out {
-        code: out.status.code().expect("exited, not killed"),
-        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(!out.stderr.contains("panicked"), "{out:#?}");
-    out
-}
 
 // ------------------------------------------------------------------ the archive
 

@@ -3,6 +3,7 @@
 //! every value it can without the network and fills gaps from [`super::defaults`].
 
 use super::defaults;
+use super::webhook::{WebhookFormat, WebhookUrl};
 use super::*;
 use std::ops::Range;
 use toml::Spanned;
@@ -16,6 +17,8 @@ struct RawConfig {
     smtp: Option<Spanned<RawSmtp>>,
     #[serde(default)]
     site: Vec<Spanned<RawSite>>,
+    #[serde(default)]
+    webhook: Vec<Spanned<RawWebhook>>,
 }
 
 #[derive(Deserialize)]
@@ -123,6 +126,7 @@ pub(super) fn config(text: &str, path: &Path) -> Result<Config, ConfigError> {
         sites.push(site.0);
     }
 
+    let webhooks = build_webhooks(&ctx, raw.webhook)?;
     Ok(Config {
         source: path.to_path_buf(),
         crawl,
@@ -130,6 +134,7 @@ pub(super) fn config(text: &str, path: &Path) -> Result<Config, ConfigError> {
         digest,
         smtp,
         sites,
+        webhooks,
     })
 }
 
@@ -257,6 +262,32 @@ fn in_words(message: &str) -> String {
     out
 }
 
+/// A value that must be the NAME of an environment variable, never the secret it holds.
+fn env_var_name(
+    ctx: &Ctx<'_>,
+    var: Spanned<String>,
+    key: &str,
+    example: &str,
+    secret: &str,
+) -> Result<String, ConfigError> {
+    let name = var.get_ref();
+    let looks_like_name = !name.is_empty()
+        && name.len() <= 128
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if !looks_like_name {
+        return Err(ctx.invalid(
+            Some(&var.span()),
+            key,
+            format!(
+                "must be the NAME of an environment variable (letters, digits, `_`), such as \
+                 {example:?} — never {secret} itself"
+            ),
+        ));
+    }
+    Ok(var.into_inner())
+}
+
 fn non_empty_path(ctx: &Ctx<'_>, value: Spanned<String>, key: &str) -> Result<String, ConfigError> {
     if value.get_ref().trim().is_empty() {
         return Err(ctx.invalid(Some(&value.span()), key, "must not be empty"));
@@ -349,25 +380,18 @@ fn build_smtp(
         Some(p) if *p.get_ref() != 0 => *p.get_ref(),
         Some(p) => return Err(ctx.invalid(Some(&p.span()), "[smtp] key `port`", "must not be 0")),
     };
-    let password_env = match raw.password_env {
-        None => None,
-        Some(var) => {
-            let name = var.get_ref();
-            let looks_like_name = !name.is_empty()
-                && name.len() <= 128
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                && !name.starts_with(|c: char| c.is_ascii_digit());
-            if !looks_like_name {
-                return Err(ctx.invalid(
-                    Some(&var.span()),
-                    "[smtp] key `password_env`",
-                    "must be the NAME of an environment variable (letters, digits, `_`), such \
-                     as \"QUIETWATCH_SMTP_PASSWORD\" — never the password itself",
-                ));
-            }
-            Some(var.into_inner())
-        }
-    };
+    let password_env = raw
+        .password_env
+        .map(|var| {
+            env_var_name(
+                ctx,
+                var,
+                "[smtp] key `password_env`",
+                "QUIETWATCH_SMTP_PASSWORD",
+                "the password",
+            )
+        })
+        .transpose()?;
     Ok((
         SmtpSettings {
             host,
@@ -636,4 +660,93 @@ fn build_site(
         },
         name_span,
     ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWebhook {
+    name: Spanned<String>,
+    url: Option<Spanned<String>>,
+    url_env: Option<Spanned<String>>,
+    format: Spanned<String>,
+    min_significance: Option<Significance>,
+    secret_env: Option<Spanned<String>>,
+}
+
+/// `[[webhook]]` tables: unique names (`mail` is the digest's), one of `url` / `url_env`, a
+/// known format, variable names that are names.
+fn build_webhooks(
+    ctx: &Ctx<'_>,
+    raw: Vec<Spanned<RawWebhook>>,
+) -> Result<Vec<WebhookConfig>, ConfigError> {
+    let mut out: Vec<WebhookConfig> = Vec::with_capacity(raw.len());
+    for (i, w) in raw.into_iter().enumerate() {
+        let span = w.span();
+        let w = w.into_inner();
+        let name = w.name.get_ref().trim().to_string();
+        let key = |k: &str| format!("[[webhook]] {} key `{k}`", i + 1);
+        if name.is_empty() || name.eq_ignore_ascii_case("mail") {
+            return Err(ctx.invalid(
+                Some(&w.name.span()),
+                key("name"),
+                "must be a non-empty name other than \"mail\" (the digest's channel)",
+            ));
+        }
+        if out.iter().any(|o| o.name == name) {
+            return Err(ctx.invalid(
+                Some(&w.name.span()),
+                key("name"),
+                format!("duplicate webhook name {name:?}"),
+            ));
+        }
+        let url = match (w.url, w.url_env) {
+            (Some(u), None) => UrlSource::Literal(WebhookUrl::parse(u.get_ref()).map_err(|e| {
+                ctx.invalid(
+                    Some(&u.span()),
+                    key("url"),
+                    format!("not a usable webhook URL: {e}"),
+                )
+            })?),
+            (None, Some(var)) => UrlSource::Env(env_var_name(
+                ctx,
+                var,
+                &key("url_env"),
+                "QUIETWATCH_SLACK_URL",
+                "the URL",
+            )?),
+            _ => {
+                return Err(ctx.invalid(
+                    Some(&span),
+                    key("url_env"),
+                    "give exactly one of `url_env` (the variable holding the URL; webhook URLs \
+                     are secrets) or `url`",
+                ))
+            }
+        };
+        let format = w
+            .format
+            .get_ref()
+            .parse::<WebhookFormat>()
+            .map_err(|e| ctx.invalid(Some(&w.format.span()), key("format"), e))?;
+        let secret_env = w
+            .secret_env
+            .map(|v| {
+                env_var_name(
+                    ctx,
+                    v,
+                    &key("secret_env"),
+                    "QUIETWATCH_HOOK_SECRET",
+                    "the key",
+                )
+            })
+            .transpose()?;
+        out.push(WebhookConfig {
+            name,
+            url,
+            format,
+            min_significance: w.min_significance.unwrap_or(Significance::Minor),
+            secret_env,
+        });
+    }
+    Ok(out)
 }

@@ -21,8 +21,10 @@
 mod build;
 pub mod defaults;
 mod starter;
+pub mod webhook;
 
 pub use starter::{starter_config, write_starter};
+pub use webhook::{UrlSource, WebhookConfig};
 
 use crate::model::Significance;
 use serde::Deserialize;
@@ -41,6 +43,8 @@ pub struct Config {
     pub smtp: Option<SmtpSettings>,
     /// At least one; names are unique.
     pub sites: Vec<SiteConfig>,
+    /// `[[webhook]]` channels, in file order.
+    pub webhooks: Vec<WebhookConfig>,
 }
 
 /// `[crawl]`: politeness and patience, shared by every site.
@@ -396,6 +400,36 @@ mod tests {
         assert!(msg.contains(":4:") && msg.contains("`allow`"), "{msg}");
         let msg = err("[[site]]\nname = \"A\"\nstart = []\n");
         assert!(msg.contains(":3:") && msg.contains("at least one"), "{msg}");
+    }
+
+    #[test]
+    fn webhooks_read_their_secrets_by_name_and_name_their_errors() {
+        let ok = format!(
+            "{MINIMAL}[[webhook]]\nname = \"bids\"\nurl_env = \"QW_HOOK\"\nformat = \"slack\"\n\
+             min_significance = \"major\"\nsecret_env = \"QW_SECRET\"\n\
+             [[webhook]]\nname = \"sys\"\nurl = \"https://hooks.example.org/in\"\nformat = \"json\"\n"
+        );
+        let c = parse(&ok).unwrap();
+        assert_eq!(c.webhooks.len(), 2);
+        assert_eq!(c.webhooks[0].url, UrlSource::Env("QW_HOOK".into()));
+        assert_eq!(c.webhooks[0].min_significance, Significance::Major);
+        assert_eq!(c.webhooks[1].min_significance, Significance::Minor);
+        let bad = |table: &str| err(&format!("{MINIMAL}[[webhook]]\n{table}"));
+        let msg = bad("name = \"a\"\nformat = \"json\"\n");
+        assert!(
+            msg.contains("[[webhook]] 1") && msg.contains("exactly one"),
+            "{msg}"
+        );
+        let msg = bad("name = \"a\"\nformat = \"irc\"\nurl = \"https://h/x\"\n");
+        assert!(msg.contains(":6:") && msg.contains("`format`"), "{msg}");
+        let msg = bad(
+            "name = \"a\"\nformat = \"json\"\nurl_env = \"https://hooks.slack.com/T/B/SECRET\"\n",
+        );
+        assert!(msg.contains("`url_env`") && msg.contains("NAME"), "{msg}");
+        let msg = bad("name = \"mail\"\nformat = \"json\"\nurl = \"https://h/x\"\n");
+        assert!(msg.contains("`name`"), "{msg}");
+        let msg = bad("name = \"a\"\nformat = \"json\"\nurl = \"ftp://h/SECRET\"\n");
+        assert!(msg.contains("`url`") && !msg.contains("SECRET"), "{msg}");
     }
 
     #[test]

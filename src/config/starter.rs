@@ -89,6 +89,15 @@ ignore = [".cookie-banner"]
 ignore_text = ['Page last reviewed: .*']
 # Also keep linked PDF/DOC(X)/XLS(X)/ODT/CSV files as pages of their own.
 documents = {documents}
+
+# Optional: post the changes to a chat channel or your own system too, once per run. Each
+# webhook keeps its own "delivered" marks: one that is down gets its changes on a later run.
+# [[webhook]]
+# name = "bids channel"                   # unique; how errors and `quietwatch channels` name it
+# url_env = "QUIETWATCH_SLACK_URL"        # the URL is a secret: read from this variable (or url = "...")
+# format = "slack"                        # json | slack | teams
+# min_significance = "major"
+# secret_env = "QUIETWATCH_HOOK_SECRET"   # optional: X-Quietwatch-Signature: sha256=HMAC of the body
 "#,
         user_agent = d::USER_AGENT,
         concurrency = d::CONCURRENCY,

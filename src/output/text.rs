@@ -100,6 +100,19 @@ pub fn change_line(c: &Change) -> String {
     )
 }
 
+/// One delivery channel as `quietwatch channels` lists it.
+pub fn channel_line(name: &str, status: Option<&crate::store::ChannelStatus>) -> String {
+    match status {
+        None => format!("{name}: configured, not yet used by a run"),
+        Some(s) => format!(
+            "{name}: {} pending, last delivery {}",
+            s.pending,
+            s.last_delivered
+                .map_or_else(|| "never".to_string(), format_ms)
+        ),
+    }
+}
+
 /// What consecutive fetches must share to be collapsed into one line.
 #[derive(Debug, Clone, PartialEq)]
 enum GroupKey {

@@ -20,7 +20,7 @@ use crate::config::{Config, SiteConfig};
 use crate::crawl::{Crawler, Progress, SiteObservations};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{ChangeKind, SiteOutcome};
-use crate::report::{digest, mail};
+use crate::report::{digest, mail, webhook};
 use crate::store::{SiteRunRecord, Store};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -101,7 +101,7 @@ impl RunReport {
     }
 }
 
-/// What a delivery did.
+/// What the mail digest did.
 #[derive(Debug, Clone)]
 pub struct Delivered {
     pub subject: String,
@@ -109,13 +109,31 @@ pub struct Delivered {
     pub mail: Option<mail::Delivery>,
 }
 
-/// What a whole run did: the crawl's report and, when delivery was asked for, its result.
-/// A failed delivery is not an error of the run (the crawl's work is stored): it is
-/// reported here, and the exit code says it.
+/// What every channel did with what was pending for it. Each channel succeeds or fails on
+/// its own: one failing never holds back the others.
+#[derive(Debug)]
+pub struct Deliveries {
+    pub mail: Result<Delivered>,
+    /// Each `[[webhook]]`, in config order.
+    pub webhooks: Vec<(String, Result<webhook::DeliveryReport>)>,
+}
+
+impl Deliveries {
+    /// The kind of the first failure, if any channel failed.
+    pub fn failure(&self) -> Option<ErrorKind> {
+        let mail = self.mail.as_ref().err();
+        let hooks = self.webhooks.iter().filter_map(|(_, r)| r.as_ref().err());
+        mail.into_iter().chain(hooks).map(Error::kind).next()
+    }
+}
+
+/// What a whole run did: the crawl's report and, when delivery was asked for, what each
+/// channel did. A failed delivery is not an error of the run (the crawl's work is stored):
+/// it is reported here, and the exit code says it.
 #[derive(Debug)]
 pub struct RunOutcome {
     pub report: RunReport,
-    pub delivery: Option<std::result::Result<Delivered, Error>>,
+    pub delivery: Option<Deliveries>,
 }
 
 impl RunOutcome {
@@ -124,10 +142,7 @@ impl RunOutcome {
         if self.report.any_site_failed() {
             return Some(ErrorKind::SiteFailed);
         }
-        match &self.delivery {
-            Some(Err(e)) => Some(e.kind()),
-            _ => None,
-        }
+        self.delivery.as_ref().and_then(Deliveries::failure)
     }
 }
 
@@ -152,10 +167,13 @@ pub async fn run(config: &Config, db: &Path, opts: &RunOptions<'_>) -> Result<Ru
     let mut store = Store::open(db)?;
     if opts.deliver {
         warn_if_password_missing(config);
+        // Before the crawl files anything, so a channel configured since the last run owns
+        // this run's changes.
+        ensure_channels(config, &store)?;
     }
     let report = crawl_and_detect(config, &mut store, opts).await?;
     let delivery = if opts.deliver {
-        Some(deliver_pending(config, &mut store).await)
+        Some(deliver_all(config, &mut store).await)
     } else {
         None
     };
@@ -244,8 +262,26 @@ fn file_detection(
     })
 }
 
+/// Every channel delivers what is pending for it: the mail digest, then each webhook.
+pub async fn deliver_all(config: &Config, store: &mut Store) -> Deliveries {
+    let mail = deliver_digest(config, store).await;
+    let mut webhooks = Vec::with_capacity(config.webhooks.len());
+    let opts = message_options(config);
+    let send = webhook::SendOptions {
+        user_agent: config.crawl.user_agent.clone(),
+        ..Default::default()
+    };
+    for hook in &config.webhooks {
+        let result = webhook::channel::deliver_pending(store, hook, &opts, &send)
+            .await
+            .map_err(Error::from);
+        webhooks.push((hook.name.clone(), result));
+    }
+    Deliveries { mail, webhooks }
+}
+
 /// Sends (or writes) the digest of everything pending, marking it only once accepted.
-pub async fn deliver_pending(config: &Config, store: &mut Store) -> Result<Delivered> {
+pub async fn deliver_digest(config: &Config, store: &mut Store) -> Result<Delivered> {
     let input = digest::collect(store, &config.digest, config.crawl.unreachable_after)?;
     let now = chrono::Utc::now();
     let digest = digest::render(&input, &config.digest, now)?;
@@ -256,21 +292,67 @@ pub async fn deliver_pending(config: &Config, store: &mut Store) -> Result<Deliv
     })
 }
 
-/// `digest --dry-run`: what the next digest would say, from a read-only archive; nothing is
-/// marked.
+fn message_options(config: &Config) -> webhook::MessageOptions {
+    webhook::MessageOptions {
+        archive_url: config.digest.archive_url.clone(),
+    }
+}
+
+/// Registers every configured webhook as a delivery channel (a no-op for known ones).
+fn ensure_channels(config: &Config, store: &Store) -> Result<()> {
+    for hook in &config.webhooks {
+        store.ensure_channel(&hook.name)?;
+    }
+    Ok(())
+}
+
+/// `digest --dry-run`: what the next digest would say and what each webhook would receive,
+/// from a read-only archive; nothing is sent or marked.
 pub fn preview_pending(config: &Config, db: &Path) -> Result<String> {
     let store = Store::open_readonly(db)?;
     let input = digest::collect(&store, &config.digest, config.crawl.unreachable_after)?;
     let digest = digest::render(&input, &config.digest, chrono::Utc::now())?;
-    Ok(mail::dry_run_text(&digest))
+    let mut out = mail::dry_run_text(&digest);
+    let opts = message_options(config);
+    for hook in &config.webhooks {
+        out.push('\n');
+        out.push_str(&webhook::channel::preview(&store, hook, &opts));
+    }
+    Ok(out)
 }
 
-/// `digest`: delivery alone, under the lock.
-pub async fn deliver_locked(config: &Config, db: &Path) -> Result<Delivered> {
+/// `digest`: every channel's delivery alone, under the lock.
+pub async fn deliver_locked(config: &Config, db: &Path) -> Result<Deliveries> {
     let _lock = lock::RunLock::acquire(db)?;
     let mut store = Store::open(db)?;
     warn_if_password_missing(config);
-    deliver_pending(config, &mut store).await
+    ensure_channels(config, &store)?;
+    Ok(deliver_all(config, &mut store).await)
+}
+
+/// One channel's state, for `quietwatch channels`.
+#[derive(Debug, Clone)]
+pub struct ChannelReport {
+    /// `mail`, or the webhook's name.
+    pub name: String,
+    /// `None`: a configured webhook no run has delivered for yet.
+    pub status: Option<crate::store::ChannelStatus>,
+}
+
+/// Every channel's pending count and last delivery.
+pub fn channel_reports(config: &Config, db: &Path) -> Result<Vec<ChannelReport>> {
+    let store = Store::open_readonly(db)?;
+    let mut out = vec![ChannelReport {
+        name: "mail".to_string(),
+        status: Some(store.digest_status()?),
+    }];
+    for hook in &config.webhooks {
+        out.push(ChannelReport {
+            name: hook.name.clone(),
+            status: store.channel_status(&hook.name)?,
+        });
+    }
+    Ok(out)
 }
 
 /// Says now, not after a long crawl, that the digest will not go out; the crawl still runs

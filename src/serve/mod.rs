@@ -24,6 +24,7 @@
 //!   elsewhere is allowed but logged as a warning.
 
 mod diff_view;
+mod feeds;
 mod templates;
 mod version_views;
 mod views;
@@ -141,6 +142,8 @@ pub fn router(db: PathBuf) -> Router {
         .route("/version/{id}/raw", get(version_views::raw_view))
         .route("/diff", get(version_views::diff_view))
         .route("/search", get(views::search_view))
+        .route("/feed.atom", get(feeds::all_sites))
+        .route("/sites/{name}/feed.atom", get(feeds::one_site))
         .route("/static/style.css", get(views::stylesheet))
         .fallback(views::not_found)
         .layer(axum::middleware::map_response(security_headers))

@@ -6,12 +6,13 @@
 
 use super::codec::{count, format_ms, now_ms};
 use super::rows::{
-    ChangeFilter, DigestRecord, NewChange, PageMerge, PageUpdate, SiteRow, SiteRunRecord,
+    ChangeFilter, ChannelStatus, DigestRecord, NewChange, PageMerge, PageUpdate, SiteRow,
+    SiteRunRecord,
 };
 use super::runs::insert_site_run;
 use super::{Result, Store};
 use crate::model::Change;
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use std::collections::BTreeMap;
 
 fn change_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Change> {
@@ -200,6 +201,14 @@ impl Store {
         if f.pending_only {
             sql.push_str(" AND c.digest_id IS NULL");
         }
+        if let Some(channel) = &f.pending_for {
+            args.push(Box::new(channel.clone()));
+            let n = args.len();
+            sql.push_str(&format!(
+                " AND c.id > (SELECT after_change FROM channels WHERE name = ?{n})
+                  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.channel = ?{n} AND d.change_id = c.id)"
+            ));
+        }
         sql.push_str(if f.newest_first {
             " ORDER BY c.id DESC"
         } else {
@@ -263,6 +272,79 @@ impl Store {
                 )?;
             }
             Ok(id)
+        })
+    }
+
+    /// Makes sure a delivery channel exists; a new one owns the changes filed from now on
+    /// (it is not sent the archive's history). Call it before a run files its changes.
+    pub fn ensure_channel(&self, name: &str) -> Result<()> {
+        self.q(|c| {
+            c.execute(
+                "INSERT OR IGNORE INTO channels (name, created_at, after_change)
+                 VALUES (?1, ?2, (SELECT COALESCE(MAX(id), 0) FROM changes))",
+                params![name, now_ms()],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// Marks changes as delivered to a channel (`sent`), or settled without sending — only
+    /// after the channel accepted them. Idempotent.
+    pub fn mark_delivered(&mut self, channel: &str, change_ids: &[i64], sent: bool) -> Result<()> {
+        let now = now_ms();
+        self.tx(|tx| {
+            let mut st = tx.prepare_cached(
+                "INSERT OR IGNORE INTO deliveries (channel, change_id, delivered_at, sent)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for id in change_ids {
+                st.execute(params![channel, id, now, sent])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// A channel's state: changes pending for it, and when it last accepted a delivery.
+    /// `None` when the channel has never been seen.
+    pub fn channel_status(&self, channel: &str) -> Result<Option<ChannelStatus>> {
+        self.q(|c| {
+            c.query_row(
+                "SELECT ch.created_at,
+                        (SELECT COUNT(*) FROM changes x WHERE x.id > ch.after_change
+                           AND NOT EXISTS (SELECT 1 FROM deliveries d
+                                           WHERE d.channel = ch.name AND d.change_id = x.id)),
+                        (SELECT MAX(delivered_at) FROM deliveries d WHERE d.channel = ch.name AND d.sent)
+                 FROM channels ch WHERE ch.name = ?1",
+                [channel],
+                |r| {
+                    Ok(ChannelStatus {
+                        created_at: r.get(0)?,
+                        pending: count(r, 1)?,
+                        last_delivered: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+        })
+    }
+
+    /// The mail digest's state: changes no digest has carried, and when the last one went
+    /// out (or was written).
+    pub fn digest_status(&self) -> Result<ChannelStatus> {
+        self.q(|c| {
+            c.query_row(
+                "SELECT (SELECT MIN(created_at) FROM digests),
+                        (SELECT COUNT(*) FROM changes WHERE digest_id IS NULL),
+                        (SELECT MAX(COALESCE(sent_at, created_at)) FROM digests)",
+                [],
+                |r| {
+                    Ok(ChannelStatus {
+                        created_at: r.get::<_, Option<i64>>(0)?.unwrap_or(0),
+                        pending: count(r, 1)?,
+                        last_delivered: r.get(2)?,
+                    })
+                },
+            )
         })
     }
 }

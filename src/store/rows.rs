@@ -226,11 +226,22 @@ pub struct ChangeFilter {
     pub significance: Option<Significance>,
     /// Only changes no digest has carried yet.
     pub pending_only: bool,
+    /// Only changes the named delivery channel owns and has not yet had delivered.
+    pub pending_for: Option<String>,
     /// Only changes older than this id (keyset pagination, newest first).
     pub before_id: Option<i64>,
     /// Newest first instead of oldest first.
     pub newest_first: bool,
     pub limit: Option<u64>,
+}
+
+/// A delivery channel's state (`quietwatch channels`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChannelStatus {
+    pub created_at: i64,
+    pub pending: u64,
+    /// When it last accepted a delivery.
+    pub last_delivered: Option<i64>,
 }
 
 /// A digest that went out (or was written).

@@ -11,7 +11,8 @@ use std::path::Path;
 
 /// The schema, one step per element; `PRAGMA user_version` says how many have been applied.
 /// Steps are never edited once released, only appended.
-pub(super) const MIGRATIONS: &[&str] = &[r#"
+pub(super) const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE sites (
     id          INTEGER PRIMARY KEY,
     name        TEXT NOT NULL UNIQUE,
@@ -148,7 +149,25 @@ CREATE TABLE changes (
 );
 CREATE INDEX changes_pending ON changes(digest_id);
 CREATE INDEX changes_page ON changes(page_id, id);
-"#];
+"#,
+    r#"
+-- Delivery channels beside the mail digest (webhooks, by their configured name). Each has its
+-- own "delivered" mark per change, set only after the channel accepted it. A channel owns the
+-- changes filed after it first appeared, so a new webhook is not flooded with history.
+CREATE TABLE channels (
+    name        TEXT PRIMARY KEY,
+    created_at  INTEGER NOT NULL,
+    after_change INTEGER NOT NULL            -- the channel delivers changes with a larger id
+);
+CREATE TABLE deliveries (
+    channel     TEXT NOT NULL REFERENCES channels(name),
+    change_id   INTEGER NOT NULL REFERENCES changes(id),
+    delivered_at INTEGER NOT NULL,
+    sent        INTEGER NOT NULL,            -- 0: settled unsent (below the channel's min_significance)
+    PRIMARY KEY (channel, change_id)
+) WITHOUT ROWID;
+"#,
+];
 
 /// The schema version this build writes.
 pub(super) fn known() -> i64 {

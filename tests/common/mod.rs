@@ -2,6 +2,8 @@
 //! directory, a real SQLite store, and crawl runs against them.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use quietwatch::config::Config;
 use quietwatch::crawl::NoProgress;
 use quietwatch::model::Change;
@@ -67,9 +69,14 @@ impl Harness {
 
     /// Changes filed by one run.
     pub fn changes_of_run(&self, report: &RunReport) -> Vec<Change> {
+        self.changes_of_run_id(report.run_id)
+    }
+
+    /// Changes filed by the run with this id.
+    pub fn changes_of_run_id(&self, run_id: i64) -> Vec<Change> {
         self.store()
             .changes(&ChangeFilter {
-                run_id: Some(report.run_id),
+                run_id: Some(run_id),
                 ..Default::default()
             })
             .expect("changes")
@@ -84,4 +91,38 @@ impl Harness {
 
 pub fn path_of(p: &Path) -> String {
     p.display().to_string()
+}
+
+#[derive(Debug)]
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `quietwatch --config CONFIG ARGS` on a blocking thread, so the fixture server keeps
+/// serving on the runtime meanwhile.
+pub async fn qw(config: &Path, args: &[&str]) -> Out {
+    let mut all = vec!["--config".to_string(), config.display().to_string()];
+    all.extend(args.iter().map(|a| a.to_string()));
+    let cwd = config.parent().unwrap().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_quietwatch"))
+            .args(&all)
+            .current_dir(cwd)
+            .env_remove("QUIETWATCH_CONFIG")
+            .env_remove("QUIETWATCH_DB")
+            .env_remove("QUIETWATCH_LOG")
+            .output()
+            .expect("run the quietwatch binary")
+    })
+    .await
+    .unwrap();
+    let out = Out {
+        code: out.status.code().expect("exited, not killed"),
+        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(!out.stderr.contains("panicked"), "{out:#?}");
+    out
 }

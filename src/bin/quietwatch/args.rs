@@ -87,6 +87,16 @@ pub enum Command {
     Search { text: String },
     /// Every stored response as WARC 1.1 records.
     Export(ExportArgs),
+    /// An Atom feed of the latest 100 changes (stdout unless --out).
+    Feed {
+        #[arg(long)]
+        site: Option<String>,
+        /// Write the feed to FILE instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Each delivery channel (the mail digest, each webhook): changes pending, last delivery.
+    Channels,
     /// Read-only local web UI of sites, pages, timelines and diffs.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]

@@ -58,8 +58,19 @@ fn kind_of(e: &anyhow::Error) -> ErrorKind {
 /// message (`SMTP server h:p: {source}`), so a cause whose text is already there is skipped
 /// rather than repeated.
 fn describe(e: &anyhow::Error) -> String {
+    describe_causes(e.chain())
+}
+
+/// [`describe`] for a library error kept by value in a report.
+fn describe_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    describe_causes(std::iter::successors(Some(e), |e| e.source()))
+}
+
+fn describe_causes<'a>(
+    chain: impl Iterator<Item = &'a (dyn std::error::Error + 'static)>,
+) -> String {
     let mut out = String::new();
-    for cause in e.chain() {
+    for cause in chain {
         let text = cause.to_string();
         if text.is_empty() || out.contains(&text) {
             continue;
@@ -190,6 +201,31 @@ fn dispatch(cli: &Cli) -> Result<u8> {
             write!(out, "{}", text::render_search(&hits, query))?;
         }
         Command::Export(args) => cmd_export(cli, &mut out, args)?,
+        Command::Feed { site, out: file } => {
+            let config = load_config(cli).ok();
+            if let (Some(c), Some(name)) = (&config, site) {
+                lib(c.site_named(name))?;
+            }
+            let archive = config.and_then(|c| c.digest.archive_url);
+            let xml = lib(quietwatch::report::feed::latest(
+                &read_store(cli)?,
+                site.as_deref(),
+                archive.as_deref(),
+                None,
+            ))?;
+            match file {
+                Some(path) => std::fs::write(path, xml)
+                    .with_context(|| format!("writing the feed to {}", path.display()))?,
+                None => out.write_all(xml.as_bytes())?,
+            }
+        }
+        Command::Channels => {
+            let config = load_config(cli)?;
+            let db = cli.db.clone().unwrap_or_else(|| config.storage.db.clone());
+            for c in lib(quietwatch::run::channel_reports(&config, &db))? {
+                writeln!(out, "{}", text::channel_line(&c.name, c.status.as_ref()))?;
+            }
+        }
         Command::Serve { listen } => cmd_serve(cli, &mut out, *listen)?,
         Command::Demo { dir } => {
             let report = lib(runtime()?.block_on(quietwatch::demo::run_demo(dir.as_deref())))?;
@@ -297,11 +333,9 @@ fn cmd_digest(cli: &Cli, dry_run: bool) -> Result<u8> {
         write!(std::io::stdout().lock(), "{preview}")?;
         return Ok(0);
     }
-    match runtime()?.block_on(quietwatch::run::deliver_locked(&config, &db)) {
-        // The lock or the archive: not a delivery that failed, one that never began.
-        Err(e) if e.kind() != ErrorKind::DeliveryFailed => Err(e.into()),
-        delivered => Ok(print_delivery(cli, &delivered)),
-    }
+    // The lock or the archive failing is not a delivery that failed but one that never began.
+    let delivered = lib(runtime()?.block_on(quietwatch::run::deliver_locked(&config, &db)))?;
+    Ok(print_delivery(cli, &delivered))
 }
 
 /// The summary line on stdout (not with `-q`); a site that could not be crawled is also
@@ -321,26 +355,23 @@ fn print_summary(cli: &Cli, report: &RunReport) {
     }
 }
 
-/// What the delivery did: on stdout when it worked, on stderr (always) when it did not,
-/// saying what that means for the pending changes. Returns the exit code it calls for.
-fn print_delivery(cli: &Cli, delivered: &quietwatch::Result<quietwatch::run::Delivered>) -> u8 {
-    match delivered {
-        Ok(d) => {
-            if !cli.quiet {
-                match &d.mail {
-                    Some(m) => println!(
-                        "digest {}: {} ({})",
-                        if m.sent { "sent" } else { "written" },
-                        d.subject,
-                        m.eml_path.display()
-                    ),
-                    None => println!("no digest: nothing new since the last one"),
-                }
-            }
-            0
-        }
+/// What each channel did: on stdout when it worked, on stderr (always) when it did not,
+/// saying which channel and what that means for its pending changes. Returns the exit code
+/// it calls for.
+fn print_delivery(cli: &Cli, d: &quietwatch::run::Deliveries) -> u8 {
+    match &d.mail {
+        Ok(m) if !cli.quiet => match &m.mail {
+            Some(mail) => println!(
+                "digest {}: {} ({})",
+                if mail.sent { "sent" } else { "written" },
+                m.subject,
+                mail.eml_path.display()
+            ),
+            None => println!("no digest: nothing new since the last one"),
+        },
+        Ok(_) => {}
         Err(e) => {
-            let why = describe(&anyhow::anyhow!("{e}"));
+            let why = describe_chain(e);
             if matches!(e, quietwatch::Error::Mail(MailError::Store(_))) {
                 eprintln!("quietwatch: the digest may have been sent but could not be recorded; the next digest may repeat its items: {why}");
             } else {
@@ -348,7 +379,21 @@ fn print_delivery(cli: &Cli, delivered: &quietwatch::Result<quietwatch::run::Del
                     "quietwatch: digest not sent, the changes stay pending for the next run: {why}"
                 );
             }
-            e.kind().exit_code()
         }
     }
+    for (name, result) in &d.webhooks {
+        match result {
+            Ok(r) if !cli.quiet && r.changes > 0 => println!(
+                "webhook {name:?}: {} change{} delivered",
+                r.changes,
+                if r.changes == 1 { "" } else { "s" }
+            ),
+            Ok(_) => {}
+            Err(e) => eprintln!(
+                "quietwatch: webhook {name:?} not delivered, its changes stay pending for its next run: {}",
+                describe_chain(e)
+            ),
+        }
+    }
+    d.failure().map_or(0, ErrorKind::exit_code)
 }
