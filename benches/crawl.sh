@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Crawl benchmark (issue 2): 2,000 pages of ~40 KB on loopback, served by nginx, delay 0.
 #
-#   bash benches/crawl.sh [PAGES] [PROFILE]
+#   bash benches/crawl.sh [PAGES] [PROFILE]        (QW_BIN=… to measure another binary)
 #
 # PROFILE is "dense" (default: prose-heavy pages of random words, the worst case for the
 # database size) or "markup" (pages shaped like real GCA agreement pages); see gen_site.py.
@@ -45,8 +45,13 @@ http {
 CONF
 nginx -p "$work" -c "$work/nginx.conf"
 
-cargo build --release --quiet
-bin=${CARGO_TARGET_DIR:-target}/release/quietwatch
+# QW_BIN=path/to/quietwatch measures another build (an older commit, for a before/after).
+if [ -n "${QW_BIN:-}" ]; then
+    bin=$QW_BIN
+else
+    cargo build --release --quiet
+    bin=${CARGO_TARGET_DIR:-target}/release/quietwatch
+fi
 cat > "$work/qw.toml" <<CONF
 [crawl]
 user_agent = "quietwatch-bench/0.1"

@@ -71,7 +71,7 @@ impl SiteCrawl<'_> {
             if !self.env.scope.allows(&u) {
                 continue;
             }
-            self.graph.listed(u.to_string());
+            self.graph.listed(u.as_str(), &self.index);
             if depth > 0 {
                 self.enqueue(u, depth, None, false).await?;
             }

@@ -350,7 +350,6 @@ impl<'a> SiteCrawl<'a> {
         if let Some(id) = task.page_id {
             self.observations
                 .insert(id, Observation::Live { first_status: 304 });
-            self.links_from_store(id)?;
             self.follow_stored_links(id, task.depth).await?;
         }
         Ok(())
@@ -387,7 +386,7 @@ impl<'a> SiteCrawl<'a> {
         self.observations
             .insert(page_id, Observation::Live { first_status });
         self.graph
-            .set_links(page_id, read.links.iter().map(|u| u.to_string()).collect());
+            .set_links(page_id, read.links.iter().map(Url::as_str), &self.index);
         self.follow(&read.links, task.depth).await
     }
 
@@ -533,27 +532,28 @@ impl<'a> SiteCrawl<'a> {
         Ok(())
     }
 
-    /// Links of a page whose body did not change (or could not be read): from its stored
-    /// version.
-    pub(super) fn links_from_store(&mut self, page_id: i64) -> Result<(), CrawlError> {
-        if let Some(v) = self.known.get(&page_id).and_then(|p| p.latest_version) {
-            let links = self.store.version_links(v)?;
-            self.graph.set_links(page_id, links);
+    /// The links of a page's latest stored version (a page whose body did not change, or
+    /// could not be read this run).
+    fn stored_links(&self, page_id: i64) -> Result<Vec<String>, CrawlError> {
+        match self.known.get(&page_id).and_then(|p| p.latest_version) {
+            Some(v) => Ok(self.store.version_links(v)?),
+            None => Ok(Vec::new()),
         }
-        Ok(())
     }
 
+    /// A 304: the page's links are those of its stored version; they count for the link
+    /// graph and are followed like fresh ones.
     async fn follow_stored_links(&mut self, page_id: i64, depth: u32) -> Result<(), CrawlError> {
+        let links = self.stored_links(page_id)?;
+        self.graph
+            .set_links(page_id, links.iter().map(String::as_str), &self.index);
         // Most stored links (menus, footers) were judged on an earlier page: skip those
         // before parsing.
-        let urls: Vec<Url> = match self.graph.links_of(page_id) {
-            Some(links) => links
-                .iter()
-                .filter(|l| self.frontier.unjudged(l))
-                .filter_map(|l| Url::parse(l).ok())
-                .collect(),
-            None => return Ok(()),
-        };
+        let urls: Vec<Url> = links
+            .iter()
+            .filter(|l| self.frontier.unjudged(l))
+            .filter_map(|l| Url::parse(l).ok())
+            .collect();
         self.follow(&urls, depth).await
     }
 
@@ -602,9 +602,11 @@ impl<'a> SiteCrawl<'a> {
             .map(|p| p.id)
             .collect();
         for id in silent {
-            self.links_from_store(id)?;
+            let links = self.stored_links(id)?;
+            self.graph
+                .set_links(id, links.iter().map(String::as_str), &self.index);
         }
-        Ok(self.graph.linked(&self.index))
+        Ok(std::mem::take(&mut self.graph).linked(&self.index))
     }
 }
 
