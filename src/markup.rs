@@ -56,6 +56,31 @@ pub fn strip_controls(s: &str) -> String {
         .collect()
 }
 
+/// An excerpt line's segments made safe to show: unsafe characters replaced, the line capped
+/// at `max` characters across its segments (the cut marked `…`), as (text, emphasised).
+pub fn capped_segments(segments: &[crate::model::Segment], max: usize) -> Vec<(String, bool)> {
+    let mut budget = max;
+    let mut out = Vec::new();
+    for seg in segments {
+        if budget == 0 {
+            break;
+        }
+        let text = strip_controls(&seg.text);
+        let n = text.chars().count();
+        let text = if n > budget {
+            let mut t: String = text.chars().take(budget).collect();
+            t.push('…');
+            budget = 0;
+            t
+        } else {
+            budget -= n;
+            text
+        };
+        out.push((text, seg.emphasised));
+    }
+    out
+}
+
 /// At most `max` characters; a cut string ends with `…` (which counts towards `max`).
 pub fn cap_chars(s: &str, max: usize) -> String {
     if s.chars().count() <= max {

@@ -25,7 +25,7 @@
 //! - **Mail clients are hostile too.** The HTML uses tables and inline styles only — no
 //!   `<style>` block, scripts or images — so Gmail and Outlook show it as written.
 
-use crate::markup::{cap_chars, http_url, one_line, strip_controls};
+use crate::markup::{cap_chars, http_url, one_line};
 use crate::model::{Change, ChangeKind, Significance, SiteOutcome};
 use crate::store::{ChangeFilter, SiteRunRow, Store, StoreError};
 use chrono::{DateTime, Utc};

@@ -381,28 +381,10 @@ fn excerpt_view(c: &Change) -> Vec<LineView> {
             '+' => "+",
             _ => " ",
         };
-        let mut budget = MAX_LINE_CHARS;
-        let mut segments = Vec::new();
-        for seg in &line.segments {
-            if budget == 0 {
-                break;
-            }
-            let text = strip_controls(&seg.text);
-            let n = text.chars().count();
-            let text = if n > budget {
-                let mut t: String = text.chars().take(budget).collect();
-                t.push('…');
-                budget = 0;
-                t
-            } else {
-                budget -= n;
-                text
-            };
-            segments.push(SegView {
-                text,
-                emph: seg.emphasised,
-            });
-        }
+        let segments: Vec<SegView> = crate::markup::capped_segments(&line.segments, MAX_LINE_CHARS)
+            .into_iter()
+            .map(|(text, emph)| SegView { text, emph })
+            .collect();
         let whole = tag != " " && line.whole;
         let text = segments.iter().map(|s| s.text.as_str()).collect();
         excerpt.push(LineView {

@@ -18,7 +18,7 @@
 //!   [`ChangeKind`] (a new kind renders with its own `label()`), and [`fact_rows`] is the one
 //!   place where a change's fact changes become table rows.
 
-use crate::markup::{http_url, one_line, strip_controls, MAX_LINK_URL_CHARS};
+use crate::markup::{http_url, one_line, MAX_LINK_URL_CHARS};
 use crate::model::{Change, ChangeKind, Significance};
 
 /// Characters of a title kept (the rest is cut with `…`).
@@ -144,30 +144,11 @@ impl ChangeView {
                     '+' => LineTag::Added,
                     _ => LineTag::Context,
                 };
-                let mut budget = MAX_LINE_CHARS;
-                let mut segments = Vec::new();
-                for seg in &line.segments {
-                    if budget == 0 {
-                        break;
-                    }
-                    let text = strip_controls(&seg.text);
-                    let n = text.chars().count();
-                    let text = if n > budget {
-                        let mut t: String = text.chars().take(budget).collect();
-                        t.push('…');
-                        budget = 0;
-                        t
-                    } else {
-                        budget -= n;
-                        text
-                    };
-                    if !text.is_empty() {
-                        segments.push(SegmentView {
-                            text,
-                            changed: seg.emphasised,
-                        });
-                    }
-                }
+                let segments = crate::markup::capped_segments(&line.segments, MAX_LINE_CHARS)
+                    .into_iter()
+                    .filter(|(text, _)| !text.is_empty())
+                    .map(|(text, changed)| SegmentView { text, changed })
+                    .collect();
                 LineView {
                     tag,
                     whole: tag != LineTag::Context && line.whole,
