@@ -46,9 +46,67 @@ pub(super) fn hash32(bytes: &[u8]) -> [u8; 32] {
     out
 }
 
+/// Largest decompressed blob the store will produce: bodies are capped by `max_body_bytes`
+/// when fetched and texts by extraction, so a frame claiming more is damage, not data.
+pub(super) const MAX_BLOB_BYTES: usize = 256 * 1024 * 1024;
+
+thread_local! {
+    // One compression and one decompression context per thread: creating and zeroing a
+    // context per call was a tenth of the zstd time in a change check.
+    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+    static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 pub(super) fn zstd_bytes(data: &[u8]) -> rusqlite::Result<Vec<u8>> {
-    zstd::encode_all(data, ZSTD_LEVEL)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+    let fail = |e: std::io::Error| rusqlite::Error::ToSqlConversionFailure(Box::new(e));
+    COMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(zstd::bulk::Compressor::new(ZSTD_LEVEL).map_err(fail)?);
+        }
+        match slot.as_mut() {
+            Some(c) => c.compress(data).map_err(fail),
+            None => Err(fail(std::io::Error::other("no zstd compressor"))),
+        }
+    })
+}
+
+/// Decompresses a blob the store wrote, refusing more than `max` bytes.
+///
+/// Frames written by this build carry their size and decompress in one call into a buffer of
+/// exactly that size; frames from older archives (streamed, without a size) are decoded as a
+/// stream, still bounded.
+pub(super) fn unzstd(z: &[u8], max: usize) -> std::io::Result<Vec<u8>> {
+    let Some(size) = zstd::zstd_safe::get_frame_content_size(z).ok().flatten() else {
+        use std::io::Read;
+        let mut out = Vec::new();
+        let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+        zstd::stream::read::Decoder::new(z)?
+            .take(limit)
+            .read_to_end(&mut out)?;
+        if out.len() > max {
+            return Err(std::io::Error::other(format!("more than {max} bytes")));
+        }
+        return Ok(out);
+    };
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    if size > max {
+        return Err(std::io::Error::other(format!(
+            "frame claims {size} bytes, more than {max}"
+        )));
+    }
+    DECOMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(zstd::bulk::Decompressor::new()?);
+        }
+        match slot.as_mut() {
+            Some(d) => d.decompress(z, size),
+            None => Err(std::io::Error::other("no zstd decompressor")),
+        }
+    })
 }
 
 /// The non-empty lines of a newline-separated list.
@@ -90,3 +148,22 @@ by_name!(
     FetchPurpose,
     SiteOutcome
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blobs_round_trip_and_old_streamed_frames_still_read() {
+        let data = b"<html>the same bytes again and again</html>".repeat(100);
+        let z = zstd_bytes(&data).unwrap();
+        assert_eq!(unzstd(&z, data.len()).unwrap(), data);
+        assert!(unzstd(&z, data.len() - 1).is_err(), "a frame larger than allowed");
+        // What earlier builds wrote: a streamed frame with no content size.
+        let old = zstd::encode_all(&data[..], 3).unwrap();
+        assert!(zstd::zstd_safe::get_frame_content_size(&old).ok().flatten().is_none());
+        assert_eq!(unzstd(&old, data.len()).unwrap(), data);
+        assert!(unzstd(&old, 10).is_err());
+        assert!(unzstd(b"not zstd", 100).is_err());
+    }
+}

@@ -168,7 +168,7 @@ impl Store {
     }
 
     fn unzstd_text(&self, z: &[u8]) -> Result<String> {
-        let bytes = zstd::decode_all(z)
+        let bytes = codec::unzstd(z, codec::MAX_BLOB_BYTES)
             .map_err(|e| self.corrupt(format!("stored text does not decompress: {e}")))?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }

@@ -198,7 +198,7 @@ impl Store {
         })?;
         match z {
             None => Ok(None),
-            Some(z) => zstd::decode_all(&z[..])
+            Some(z) => super::codec::unzstd(&z, super::codec::MAX_BLOB_BYTES)
                 .map(Some)
                 .map_err(|e| self.corrupt(format!("body {body_id} does not decompress: {e}"))),
         }
