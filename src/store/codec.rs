@@ -158,10 +158,16 @@ mod tests {
         let data = b"<html>the same bytes again and again</html>".repeat(100);
         let z = zstd_bytes(&data).unwrap();
         assert_eq!(unzstd(&z, data.len()).unwrap(), data);
-        assert!(unzstd(&z, data.len() - 1).is_err(), "a frame larger than allowed");
+        assert!(
+            unzstd(&z, data.len() - 1).is_err(),
+            "a frame larger than allowed"
+        );
         // What earlier builds wrote: a streamed frame with no content size.
         let old = zstd::encode_all(&data[..], 3).unwrap();
-        assert!(zstd::zstd_safe::get_frame_content_size(&old).ok().flatten().is_none());
+        assert!(zstd::zstd_safe::get_frame_content_size(&old)
+            .ok()
+            .flatten()
+            .is_none());
         assert_eq!(unzstd(&old, data.len()).unwrap(), data);
         assert!(unzstd(&old, 10).is_err());
         assert!(unzstd(b"not zstd", 100).is_err());

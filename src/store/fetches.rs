@@ -114,17 +114,14 @@ impl Store {
 pub(super) fn put_body(tx: &Connection, body: &[u8]) -> rusqlite::Result<(i64, bool)> {
     let sha = sha256(body);
     if let Some(id) = tx
-        .query_row("SELECT id FROM bodies WHERE sha256 = ?1", [&sha[..]], |r| {
-            r.get(0)
-        })
+        .prepare_cached("SELECT id FROM bodies WHERE sha256 = ?1")?
+        .query_row([&sha[..]], |r| r.get(0))
         .optional()?
     {
         return Ok((id, false));
     }
-    tx.execute(
-        "INSERT INTO bodies (sha256, size, data) VALUES (?1, ?2, ?3)",
-        params![&sha[..], body.len() as i64, zstd_bytes(body)?],
-    )?;
+    tx.prepare_cached("INSERT INTO bodies (sha256, size, data) VALUES (?1, ?2, ?3)")?
+        .execute(params![&sha[..], body.len() as i64, zstd_bytes(body)?])?;
     Ok((tx.last_insert_rowid(), true))
 }
 
@@ -132,22 +129,17 @@ pub(super) fn put_body(tx: &Connection, body: &[u8]) -> rusqlite::Result<(i64, b
 pub(super) fn put_text(tx: &Connection, text: &str) -> rusqlite::Result<i64> {
     let sha = sha256(text.as_bytes());
     if let Some(id) = tx
-        .query_row("SELECT id FROM texts WHERE sha256 = ?1", [&sha[..]], |r| {
-            r.get(0)
-        })
+        .prepare_cached("SELECT id FROM texts WHERE sha256 = ?1")?
+        .query_row([&sha[..]], |r| r.get(0))
         .optional()?
     {
         return Ok(id);
     }
-    tx.execute(
-        "INSERT INTO texts (sha256, data) VALUES (?1, ?2)",
-        params![&sha[..], zstd_bytes(text.as_bytes())?],
-    )?;
+    tx.prepare_cached("INSERT INTO texts (sha256, data) VALUES (?1, ?2)")?
+        .execute(params![&sha[..], zstd_bytes(text.as_bytes())?])?;
     let id = tx.last_insert_rowid();
-    tx.execute(
-        "INSERT INTO texts_fts (rowid, body) VALUES (?1, ?2)",
-        params![id, text],
-    )?;
+    tx.prepare_cached("INSERT INTO texts_fts (rowid, body) VALUES (?1, ?2)")?
+        .execute(params![id, text])?;
     Ok(id)
 }
 
@@ -165,11 +157,8 @@ pub(super) fn record_fetch_tx(tx: &Connection, rec: &FetchRecord) -> rusqlite::R
     } else if rec.not_modified {
         if let Some(page_id) = rec.meta.page_id {
             let latest: Option<i64> = tx
-                .query_row(
-                    "SELECT latest_version FROM pages WHERE id = ?1",
-                    [page_id],
-                    |r| r.get(0),
-                )
+                .prepare_cached("SELECT latest_version FROM pages WHERE id = ?1")?
+                .query_row([page_id], |r| r.get(0))
                 .optional()?
                 .flatten();
             if let Some(vid) = latest {
@@ -180,10 +169,8 @@ pub(super) fn record_fetch_tx(tx: &Connection, rec: &FetchRecord) -> rusqlite::R
     }
     if rec.remember_validators {
         if let Some(page_id) = rec.meta.page_id {
-            tx.execute(
-                "UPDATE pages SET etag = ?2, last_modified = ?3 WHERE id = ?1",
-                params![page_id, rec.meta.etag, rec.meta.last_modified],
-            )?;
+            tx.prepare_cached("UPDATE pages SET etag = ?2, last_modified = ?3 WHERE id = ?1")?
+                .execute(params![page_id, rec.meta.etag, rec.meta.last_modified])?;
         }
     }
     stored.fetch_id = insert_fetch(tx, rec, &stored)?;
@@ -192,10 +179,10 @@ pub(super) fn record_fetch_tx(tx: &Connection, rec: &FetchRecord) -> rusqlite::R
 
 /// A version's span grows by one sighting.
 fn seen_again(tx: &Connection, version_id: i64, at: i64) -> rusqlite::Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE versions SET last_seen = ?2, seen_count = seen_count + 1 WHERE id = ?1",
-        params![version_id, at],
-    )?;
+    )?
+    .execute(params![version_id, at])?;
     Ok(())
 }
 
@@ -209,12 +196,11 @@ fn file_version(
     meta: &FetchMeta,
 ) -> rusqlite::Result<(i64, bool)> {
     let latest: Option<(i64, i64)> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT v.id, v.body_id FROM pages p JOIN versions v ON v.id = p.latest_version
              WHERE p.id = ?1",
-            [page_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        )?
+        .query_row([page_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     if let Some((vid, latest_body)) = latest {
         if latest_body == body_id {
@@ -228,26 +214,24 @@ fn file_version(
     } else {
         Some(zstd_bytes(content.links.join("\n").as_bytes())?)
     };
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO versions (page_id, body_id, text_id, title, content_type, links,
             documents, first_seen, last_seen)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-        params![
-            page_id,
-            body_id,
-            text_id,
-            content.title,
-            meta.content_type,
-            links,
-            content.documents.join("\n"),
-            meta.fetched_at
-        ],
-    )?;
+    )?
+    .execute(params![
+        page_id,
+        body_id,
+        text_id,
+        content.title,
+        meta.content_type,
+        links,
+        content.documents.join("\n"),
+        meta.fetched_at
+    ])?;
     let vid = tx.last_insert_rowid();
-    tx.execute(
-        "UPDATE pages SET latest_version = ?2 WHERE id = ?1",
-        params![page_id, vid],
-    )?;
+    tx.prepare_cached("UPDATE pages SET latest_version = ?2 WHERE id = ?1")?
+        .execute(params![page_id, vid])?;
     Ok((vid, true))
 }
 
@@ -267,11 +251,10 @@ fn insert_fetch(tx: &Connection, rec: &FetchRecord, stored: &Stored) -> rusqlite
     let headers = json_list(&m.headers);
     // Validators and content type are already on the page and version for 304s.
     let unless_304 = |v: &Option<String>| if rec.not_modified { None } else { v.clone() };
-    tx.execute(
-        "INSERT INTO fetches (run_id, page_id, url, purpose, fetched_at, duration_ms, first_status,
+    tx.prepare_cached("INSERT INTO fetches (run_id, page_id, url, purpose, fetched_at, duration_ms, first_status,
             status, hops, final_url, etag, last_modified, content_type, headers, bytes, truncated,
             error, body_id, version_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)")?.execute(
         params![
             m.run_id,
             m.page_id,
