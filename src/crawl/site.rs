@@ -73,6 +73,8 @@ struct Fetched {
     task: Task,
     outcome: FetchOutcome,
     read: Option<ReadPage>,
+    /// The reader failed on the body: the fetch says nothing about the page.
+    read_failed: Option<String>,
 }
 
 impl<'a> SiteCrawl<'a> {
@@ -302,6 +304,7 @@ impl<'a> SiteCrawl<'a> {
             task,
             outcome,
             read,
+            read_failed,
         } = done;
         self.env.progress.fetched(task.url.as_str());
         if task.purpose == FetchPurpose::Page && self.starts.is_start(&task.url) {
@@ -313,7 +316,13 @@ impl<'a> SiteCrawl<'a> {
             meta: fetch_meta(self.env.run_id, task.purpose, &outcome),
             ..Default::default()
         };
-        let answer = classify::classify(&task.url, &outcome, self.env.crawl.max_body_bytes);
+        let mut answer = classify::classify(&task.url, &outcome, self.env.crawl.max_body_bytes);
+        if let Some(error) = read_failed {
+            answer = Answer::Failed {
+                status: outcome.result.as_ref().ok().map(|r| r.status),
+                error,
+            };
+        }
         if answer != Answer::NotModified && outcome.result.is_ok() {
             self.stats.fetched += 1;
         }
@@ -332,7 +341,7 @@ impl<'a> SiteCrawl<'a> {
             } => self.on_gone(&task, rec, body, status, redirect_to, first_status),
             Answer::Failed { status, error } => {
                 // A cut-off 2xx body is kept as evidence, but it is not a version.
-                let body = body.filter(|_| matches!(status, Some(200..=299)));
+                let body = body.filter(|b| matches!(status, Some(200..=299)) && !b.is_empty());
                 self.on_failure(&task, FetchRecord { body, ..rec }, status, error)
             }
         }
@@ -620,14 +629,33 @@ async fn fetch_and_read(fetcher: Arc<Fetcher>, reader: Arc<dyn PageReader>, task
             follow_redirects: true,
         })
         .await;
-    let read = match &outcome.result {
+    let mut outcome = outcome;
+    let mut read_failed = None;
+    let read = match &mut outcome.result {
         Ok(r) if (200..300).contains(&r.status) && !r.truncated => {
-            let body = r.body.clone();
+            // The body travels to the reader's thread and back rather than being copied: it
+            // is the largest thing a fetch holds.
+            let body = std::mem::take(&mut r.body);
             let ct = r.content_type.clone();
             let url = urlnorm::canonicalize(&r.url);
-            tokio::task::spawn_blocking(move || reader.read(&body, ct.as_deref(), &url))
-                .await
-                .ok()
+            let joined = tokio::task::spawn_blocking(move || {
+                let read = reader.read(&body, ct.as_deref(), &url);
+                (body, read)
+            })
+            .await;
+            match joined {
+                Ok((body, read)) => {
+                    r.body = body;
+                    Some(read)
+                }
+                Err(e) => {
+                    // The reader panicked: the body is lost with its thread, so this fetch
+                    // says nothing about the page (never a change).
+                    tracing::error!(url = %r.url, error = %e, "reading a page failed");
+                    read_failed = Some(format!("reading the page failed: {e}"));
+                    None
+                }
+            }
         }
         _ => None,
     };
@@ -635,6 +663,7 @@ async fn fetch_and_read(fetcher: Arc<Fetcher>, reader: Arc<dyn PageReader>, task
         task,
         outcome,
         read,
+        read_failed,
     }
 }
 
