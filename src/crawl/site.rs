@@ -13,7 +13,7 @@ use super::scope::Scope;
 use super::{CrawlError, Progress};
 use crate::config::{CrawlSettings, SiteConfig};
 use crate::model::{FetchPurpose, PageState};
-use crate::store::{FetchRecord, PageRow, SiteRow, Store, StoreError};
+use crate::store::{EncodedBody, FetchRecord, PageRow, SiteRow, Store, StoreError};
 use crate::urlnorm;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -75,6 +75,8 @@ struct Fetched {
     read: Option<ReadPage>,
     /// The reader failed on the body: the fetch says nothing about the page.
     read_failed: Option<String>,
+    /// The body as the store keeps it (2xx only).
+    encoded: Option<EncodedBody>,
 }
 
 impl<'a> SiteCrawl<'a> {
@@ -305,6 +307,7 @@ impl<'a> SiteCrawl<'a> {
             outcome,
             read,
             read_failed,
+            encoded,
         } = done;
         self.env.progress.fetched(task.url.as_str());
         if task.purpose == FetchPurpose::Page && self.starts.is_start(&task.url) {
@@ -330,9 +333,13 @@ impl<'a> SiteCrawl<'a> {
         let body = outcome.result.ok().map(|r| r.body);
         match answer {
             Answer::NotModified => self.on_not_modified(&task, rec).await,
-            Answer::Page => self.on_page(&task, rec, body, read, first_status).await,
+            Answer::Page => {
+                let rec = with_body(rec, body, encoded);
+                self.on_page(&task, rec, read, first_status).await
+            }
             Answer::Elsewhere { target } => {
-                self.on_elsewhere(&task, rec, body, read, target, first_status)
+                let rec = with_body(rec, body, encoded);
+                self.on_elsewhere(&task, rec, read, target, first_status)
                     .await
             }
             Answer::Gone {
@@ -368,7 +375,6 @@ impl<'a> SiteCrawl<'a> {
         &mut self,
         task: &Task,
         mut rec: FetchRecord,
-        body: Option<Vec<u8>>,
         read: Option<ReadPage>,
         first_status: u16,
     ) -> Result<(), CrawlError> {
@@ -385,7 +391,6 @@ impl<'a> SiteCrawl<'a> {
         };
         let read = read.unwrap_or_default();
         rec.meta.page_id = Some(page_id);
-        rec.body = body;
         rec.content = Some(read.content);
         rec.remember_validators = true;
         let stored = self.store.record_fetch(&rec)?;
@@ -444,12 +449,10 @@ impl<'a> SiteCrawl<'a> {
         &mut self,
         task: &Task,
         mut rec: FetchRecord,
-        body: Option<Vec<u8>>,
         read: Option<ReadPage>,
         target: Url,
         first_status: u16,
     ) -> Result<(), CrawlError> {
-        rec.body = body;
         let target_page = self.index.get(target.as_str());
         match task.page_id {
             Some(id) => {
@@ -631,6 +634,7 @@ async fn fetch_and_read(fetcher: Arc<Fetcher>, reader: Arc<dyn PageReader>, task
         .await;
     let mut outcome = outcome;
     let mut read_failed = None;
+    let mut encoded = None;
     let read = match &mut outcome.result {
         Ok(r) if (200..300).contains(&r.status) && !r.truncated => {
             // The body travels to the reader's thread and back rather than being copied: it
@@ -640,12 +644,16 @@ async fn fetch_and_read(fetcher: Arc<Fetcher>, reader: Arc<dyn PageReader>, task
             let url = urlnorm::canonicalize(&r.url);
             let joined = tokio::task::spawn_blocking(move || {
                 let read = reader.read(&body, ct.as_deref(), &url);
-                (body, read)
+                // Hashed and compressed here, beside the reading, so the store's writer on
+                // the crawl's task only inserts it.
+                let encoded = EncodedBody::encode(&body).ok();
+                (body, read, encoded)
             })
             .await;
             match joined {
-                Ok((body, read)) => {
+                Ok((body, read, enc)) => {
                     r.body = body;
+                    encoded = enc;
                     Some(read)
                 }
                 Err(e) => {
@@ -664,6 +672,18 @@ async fn fetch_and_read(fetcher: Arc<Fetcher>, reader: Arc<dyn PageReader>, task
         outcome,
         read,
         read_failed,
+        encoded,
+    }
+}
+
+/// The record with its body: encoded off the writer's path when it could be, else raw.
+fn with_body(rec: FetchRecord, body: Option<Vec<u8>>, encoded: Option<EncodedBody>) -> FetchRecord {
+    match encoded {
+        Some(e) => FetchRecord {
+            encoded: Some(e),
+            ..rec
+        },
+        None => FetchRecord { body, ..rec },
     }
 }
 

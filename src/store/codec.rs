@@ -73,6 +73,44 @@ pub(super) fn zstd_bytes(data: &[u8]) -> rusqlite::Result<Vec<u8>> {
     })
 }
 
+/// A body hashed and compressed as the archive keeps it, made wherever the bytes are (the
+/// crawl does it on the thread that read the page) so the store's writer only inserts it.
+#[derive(Debug, Clone)]
+pub struct EncodedBody {
+    pub(super) sha256: [u8; 32],
+    pub(super) len: usize,
+    pub(super) zstd: Vec<u8>,
+}
+
+impl EncodedBody {
+    /// Hashes and compresses `body`.
+    pub fn encode(body: &[u8]) -> Result<EncodedBody, super::StoreError> {
+        let zstd = zstd_bytes(body).map_err(|e| super::StoreError::Corrupt {
+            path: std::path::PathBuf::new(),
+            message: format!("compressing a body: {e}"),
+        })?;
+        Ok(EncodedBody {
+            sha256: sha256(body),
+            len: body.len(),
+            zstd,
+        })
+    }
+
+    /// The body's SHA-256.
+    pub fn sha256(&self) -> [u8; 32] {
+        self.sha256
+    }
+
+    /// The body's length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
 /// Decompresses a blob the store wrote, refusing more than `max` bytes.
 ///
 /// Frames written by this build carry their size and decompress in one call into a buffer of

@@ -4,7 +4,7 @@
 //! (if new, keyed by hash and indexed for search), the version it makes or extends, and the
 //! fetch row. A crash leaves all of it or none.
 
-use super::codec::{sha256, zstd_bytes};
+use super::codec::{sha256, zstd_bytes, EncodedBody};
 use super::rows::{Content, FetchMeta, FetchRecord, FetchRow, Stored};
 use super::{Result, Store};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -110,9 +110,27 @@ impl Store {
     }
 }
 
+/// A body as the store gets it: raw bytes, or already encoded.
+enum BodyIn<'a> {
+    Raw(&'a [u8]),
+    Encoded(&'a EncodedBody),
+}
+
+impl BodyIn<'_> {
+    fn len(&self) -> usize {
+        match self {
+            BodyIn::Raw(b) => b.len(),
+            BodyIn::Encoded(e) => e.len,
+        }
+    }
+}
+
 /// Inserts a body or finds it by hash; returns (id, newly stored).
-pub(super) fn put_body(tx: &Connection, body: &[u8]) -> rusqlite::Result<(i64, bool)> {
-    let sha = sha256(body);
+fn put_body(tx: &Connection, body: BodyIn<'_>) -> rusqlite::Result<(i64, bool)> {
+    let sha = match &body {
+        BodyIn::Raw(b) => sha256(b),
+        BodyIn::Encoded(e) => e.sha256,
+    };
     if let Some(id) = tx
         .prepare_cached("SELECT id FROM bodies WHERE sha256 = ?1")?
         .query_row([&sha[..]], |r| r.get(0))
@@ -120,8 +138,13 @@ pub(super) fn put_body(tx: &Connection, body: &[u8]) -> rusqlite::Result<(i64, b
     {
         return Ok((id, false));
     }
-    tx.prepare_cached("INSERT INTO bodies (sha256, size, data) VALUES (?1, ?2, ?3)")?
-        .execute(params![&sha[..], body.len() as i64, zstd_bytes(body)?])?;
+    let len = body.len() as i64;
+    let mut insert =
+        tx.prepare_cached("INSERT INTO bodies (sha256, size, data) VALUES (?1, ?2, ?3)")?;
+    match body {
+        BodyIn::Raw(b) => insert.execute(params![&sha[..], len, zstd_bytes(b)?])?,
+        BodyIn::Encoded(e) => insert.execute(params![&sha[..], len, &e.zstd])?,
+    };
     Ok((tx.last_insert_rowid(), true))
 }
 
@@ -145,7 +168,13 @@ pub(super) fn put_text(tx: &Connection, text: &str) -> rusqlite::Result<i64> {
 
 pub(super) fn record_fetch_tx(tx: &Connection, rec: &FetchRecord) -> rusqlite::Result<Stored> {
     let mut stored = Stored::default();
-    if let Some(body) = &rec.body {
+    let body = match (&rec.encoded, &rec.body) {
+        (Some(e), _) => Some(BodyIn::Encoded(e)),
+        (None, Some(b)) => Some(BodyIn::Raw(b)),
+        (None, None) => None,
+    };
+    let body_len = body.as_ref().map(|b| b.len() as i64);
+    if let Some(body) = body {
         let (body_id, new_body) = put_body(tx, body)?;
         stored.body_id = Some(body_id);
         stored.new_body = new_body;
@@ -173,7 +202,7 @@ pub(super) fn record_fetch_tx(tx: &Connection, rec: &FetchRecord) -> rusqlite::R
                 .execute(params![page_id, rec.meta.etag, rec.meta.last_modified])?;
         }
     }
-    stored.fetch_id = insert_fetch(tx, rec, &stored)?;
+    stored.fetch_id = insert_fetch(tx, rec, body_len, &stored)?;
     Ok(stored)
 }
 
@@ -245,7 +274,12 @@ fn json_list<T: serde::Serialize>(items: &[T]) -> Option<String> {
 }
 
 /// The fetch row itself.
-fn insert_fetch(tx: &Connection, rec: &FetchRecord, stored: &Stored) -> rusqlite::Result<i64> {
+fn insert_fetch(
+    tx: &Connection,
+    rec: &FetchRecord,
+    body_len: Option<i64>,
+    stored: &Stored,
+) -> rusqlite::Result<i64> {
     let m = &rec.meta;
     let hops = json_list(&m.hops);
     let headers = json_list(&m.headers);
@@ -270,7 +304,7 @@ fn insert_fetch(tx: &Connection, rec: &FetchRecord, stored: &Stored) -> rusqlite
             unless_304(&m.last_modified),
             unless_304(&m.content_type),
             headers,
-            rec.body.as_ref().map(|b| b.len() as i64),
+            body_len,
             m.truncated,
             m.error,
             stored.body_id,

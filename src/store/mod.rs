@@ -41,7 +41,7 @@ mod schema;
 mod search;
 mod versions;
 
-pub use codec::{format_ms, now_ms, sha256, to_ms};
+pub use codec::{format_ms, now_ms, sha256, to_ms, EncodedBody};
 pub use rows::*;
 
 use rusqlite::{Connection, OpenFlags};

@@ -76,6 +76,9 @@ pub struct FetchRecord {
     pub meta: FetchMeta,
     /// The body, when the response carried one worth keeping (not for 304s).
     pub body: Option<Vec<u8>>,
+    /// The body already hashed and compressed (off the writer's path); used instead of
+    /// `body` when set.
+    pub encoded: Option<super::codec::EncodedBody>,
     /// What extraction made of the body; when set together with `meta.page_id` and a body,
     /// the body becomes (or extends) a version of that page.
     pub content: Option<Content>,
