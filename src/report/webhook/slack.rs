@@ -245,14 +245,7 @@ fn trailer(rest: &[&Change], opts: &MessageOptions) -> String {
 /// The one message for `changes` (all at or above the webhook's threshold).
 pub fn message(changes: &[&Change], opts: &MessageOptions) -> Result<Part, serde_json::Error> {
     let order = view::delivery_order(changes);
-    let major = changes
-        .iter()
-        .filter(|c| c.significance == Significance::Major)
-        .count();
-    let headline = format!(
-        "quietwatch: {} ({major} major)",
-        view::changes_phrase(changes.len())
-    );
+    let headline = view::headline(changes);
     let fallback = format!("{} — {}", headline, view::kind_counts(changes));
     let header = crate::markup::cap_chars(&headline, MAX_HEADER_CHARS);
 

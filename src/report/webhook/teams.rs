@@ -174,13 +174,9 @@ fn brief(v: &ChangeView) -> Value {
 /// The one message for `changes` (all at or above the webhook's threshold).
 pub fn message(changes: &[&Change], opts: &MessageOptions) -> Result<Part, serde_json::Error> {
     let order = view::delivery_order(changes);
-    let major = changes
-        .iter()
-        .filter(|c| c.significance == Significance::Major)
-        .count();
     let headline = format!(
-        "quietwatch: {} ({major} major) — {}",
-        view::changes_phrase(changes.len()),
+        "{} — {}",
+        view::headline(changes),
         view::kind_counts(changes)
     );
     // Our own words only (counts and kind names), so a TextBlock is safe here.

@@ -267,6 +267,18 @@ pub fn more_changes_phrase(n: usize) -> String {
 }
 
 /// "1 change" / "3 changes".
+/// "quietwatch: 12 changes (3 major)" — the opening words of every chat message.
+pub fn headline(changes: &[&Change]) -> String {
+    let major = changes
+        .iter()
+        .filter(|c| c.significance == crate::model::Significance::Major)
+        .count();
+    format!(
+        "quietwatch: {} ({major} major)",
+        changes_phrase(changes.len())
+    )
+}
+
 pub fn changes_phrase(n: usize) -> String {
     if n == 1 {
         "1 change".to_string()
