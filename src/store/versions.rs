@@ -44,6 +44,23 @@ impl Store {
         })
     }
 
+    /// Whether two versions read the same: the same compared text, title and linked
+    /// documents. Detection asks this before loading either text: a page whose only change is
+    /// noise (a footer timestamp, a rotating token) then costs one row read, no decompression
+    /// and no diff. `false` when either version is unknown or has no text.
+    pub fn versions_read_alike(&self, a: i64, b: i64) -> Result<bool> {
+        self.q(|c| {
+            c.prepare_cached(
+                "SELECT x.text_id IS NOT NULL AND x.text_id = y.text_id AND x.title = y.title
+                        AND x.documents IS y.documents
+                 FROM versions x, versions y WHERE x.id = ?1 AND y.id = ?2",
+            )?
+            .query_row([a, b], |r| r.get::<_, bool>(0))
+            .optional()
+            .map(|same| same.unwrap_or(false))
+        })
+    }
+
     /// A version with its text, links and documents.
     pub fn version(&self, id: i64) -> Result<Option<Version>> {
         let row = self.q(|c| {

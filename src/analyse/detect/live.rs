@@ -27,7 +27,11 @@ pub(super) fn live(
     // A live page serving the version last accepted has neither changed nor turned into a
     // not-found page: only its links can tell something new. Skipping the text here keeps a
     // recheck of an unchanged site cheap.
-    let unchanged = page.state == PageState::Live && page.latest_version == page.reported_version;
+    // The same holds for a new version that reads like the accepted one (its body differs only
+    // in noise), which the store answers from two rows without touching either text.
+    let unchanged = page.state == PageState::Live
+        && (page.latest_version == page.reported_version
+            || !page.is_document && reads_alike(ctx, page.reported_version, page.latest_version)?);
     let latest = if unchanged {
         None
     } else {
@@ -55,6 +59,15 @@ pub(super) fn live(
             soft_removed(ctx, step, page, latest.as_ref(), first_status)
         }
         PageState::Live => still_live(ctx, step, page, latest, &links, first_status),
+    }
+}
+
+/// Whether two versions of a page read the same, so that neither text needs loading. A
+/// document is compared by its bytes when it has no text, so it never takes this shortcut.
+fn reads_alike(ctx: &Ctx<'_>, a: Option<i64>, b: Option<i64>) -> Result<bool, StoreError> {
+    match (a, b) {
+        (Some(a), Some(b)) => ctx.store.versions_read_alike(a, b),
+        _ => Ok(false),
     }
 }
 
@@ -190,11 +203,15 @@ fn still_live(
     if page.latest_version == page.reported_version {
         return Ok(step);
     }
-    let old = ctx.version(page.reported_version)?;
     step.update.reported_version = page.latest_version;
-    let change: Option<NewChange> = match (old, latest) {
-        (Some(o), Some(n)) => changed_record(page, &o, &n, first_status),
-        _ => None,
+    let Some(latest) = latest else {
+        // Read alike (see `live`): the new version is accepted with no record.
+        return Ok(step);
+    };
+    let old = ctx.version(page.reported_version)?;
+    let change: Option<NewChange> = match old {
+        Some(o) => changed_record(page, &o, &latest, first_status),
+        None => None,
     };
     Ok(step.with(change))
 }

@@ -227,6 +227,13 @@ mod tests {
     /// A store with one site past its baseline and one live page whose reported version has
     /// `old` as text and whose latest has `new`.
     fn page_with(old: &str, new: &str) -> (tempfile::TempDir, Store, SiteRow, PageRow) {
+        page_with_bodies([(old, old), (new, new)])
+    }
+
+    /// As [`page_with`], with each version's body (inside `<main>`) and text given apart.
+    fn page_with_bodies(
+        versions: [(&str, &str); 2],
+    ) -> (tempfile::TempDir, Store, SiteRow, PageRow) {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("q.db")).unwrap();
         let run = store.begin_run("test").unwrap();
@@ -235,7 +242,7 @@ mod tests {
             .ensure_page(site.id, "https://s.test/home", 0, false)
             .unwrap();
         let mut ids = Vec::new();
-        for text in [old, new] {
+        for (body, text) in versions {
             let stored = store
                 .record_fetch(&FetchRecord {
                     meta: FetchMeta {
@@ -244,7 +251,7 @@ mod tests {
                         status: Some(200),
                         ..Default::default()
                     },
-                    body: Some(format!("<main>{text}</main>").into_bytes()),
+                    body: Some(format!("<main>{body}</main>").into_bytes()),
                     content: Some(Content {
                         title: "Home".into(),
                         text: text.into(),
@@ -301,6 +308,41 @@ mod tests {
             3,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_new_body_that_reads_like_the_accepted_one_is_accepted_without_a_record() {
+        let text = "RM6281 Health Sector Resourcing\nEnd date 16/06/2026";
+        let (_d, store, site, page) =
+            page_with_bodies([("generated 06:00", text), ("generated 07:00", text)]);
+        assert_ne!(page.latest_version, page.reported_version);
+        let out = observe(
+            &store,
+            &site,
+            &page,
+            Observation::Live { first_status: 200 },
+            None,
+        );
+        assert!(out.changes.is_empty(), "{:?}", out.changes);
+        assert_eq!(out.updates.len(), 1);
+        assert_eq!(out.updates[0].reported_version, page.latest_version);
+    }
+
+    #[test]
+    fn a_new_body_with_a_new_text_is_still_compared() {
+        let (_d, store, site, page) = page_with(
+            "RM6281 Health Sector Resourcing\nEnd date 16/06/2026",
+            "RM6281 Health Sector Resourcing\nEnd date 16/12/2026",
+        );
+        let out = observe(
+            &store,
+            &site,
+            &page,
+            Observation::Live { first_status: 200 },
+            None,
+        );
+        assert_eq!(out.changes.len(), 1, "{:?}", out.changes);
+        assert_eq!(out.changes[0].kind, ChangeKind::Changed);
     }
 
     #[test]
