@@ -23,12 +23,6 @@ use std::process::ExitCode;
 
 type Result<T> = anyhow::Result<T>;
 
-/// mimalloc rather than glibc's malloc: faster for the crawl's many small allocations across
-/// threads, and it returns freed memory instead of keeping it per thread (BENCHMARKS.md,
-/// "What each optimisation bought").
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
