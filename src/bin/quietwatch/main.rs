@@ -112,8 +112,15 @@ fn init_logging(verbose: u8, quiet: bool) {
         .try_init();
 }
 
+/// The runtime. Its blocking pool reads the fetched bodies (CPU work: parsing, hashing,
+/// compressing); tokio's default lets it grow to 512 threads, and a crawl that hands a body
+/// over just as another thread finishes makes a new one each time (89 seen in one change
+/// check), each with its own zstd contexts and allocator caches. A few threads per core read
+/// as fast; the fetch concurrency bounds the queue in front of them.
 fn runtime() -> Result<tokio::runtime::Runtime> {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
     tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads((2 * cores).max(8))
         .enable_all()
         .build()
         .context("cannot start the async runtime")
