@@ -79,8 +79,16 @@ fn detect_all(ex: &Extractor, pages: &[(Url, Vec<String>)]) -> Duration {
             if let Some((title, text)) = &prev {
                 let docs: Vec<String> = Vec::new();
                 black_box(compare(
-                    &PageText { title, text, documents: &docs },
-                    &PageText { title: &e.title, text: &e.text, documents: &docs },
+                    &PageText {
+                        title,
+                        text,
+                        documents: &docs,
+                    },
+                    &PageText {
+                        title: &e.title,
+                        text: &e.text,
+                        documents: &docs,
+                    },
                 ));
             }
             prev = Some((e.title, e.text));
@@ -93,7 +101,11 @@ fn detect_all(ex: &Extractor, pages: &[(Url, Vec<String>)]) -> Duration {
 fn diff_all(ex: &Extractor, pages: &[(Url, Vec<String>)]) -> Duration {
     let facts: Vec<Vec<Facts>> = pages
         .iter()
-        .map(|(url, vs)| vs.iter().map(|h| Facts::from(ex.extract(h, url).facts)).collect())
+        .map(|(url, vs)| {
+            vs.iter()
+                .map(|h| Facts::from(ex.extract(h, url).facts))
+                .collect()
+        })
         .collect();
     let start = Instant::now();
     for versions in &facts {
@@ -108,7 +120,9 @@ fn main() {
     let pages = corpus();
     let n: usize = pages.iter().map(|(_, v)| v.len()).sum();
     let with = Extractor::new(None, &[], &[], None).unwrap();
-    let without = Extractor::new(None, &[], &[], None).unwrap().with_facts(false);
+    let without = Extractor::new(None, &[], &[], None)
+        .unwrap()
+        .with_facts(false);
     // Warm up caches and the allocator.
     extract_all(&with, &pages);
     extract_all(&without, &pages);
@@ -127,7 +141,10 @@ fn main() {
     println!("| extract without facts | {:.3} ms |", per_page(wo, n));
     println!("| extract with facts | {:.3} ms |", per_page(w, n));
     println!("| fact diff of a step | {:.4} ms |", per_page(diff_time, n));
-    println!("| detection's text work (extract + compare) | {:.3} ms |", per_page(det, n));
+    println!(
+        "| detection's text work (extract + compare) | {:.3} ms |",
+        per_page(det, n)
+    );
     println!(
         "| facts' added cost | {:.3} ms = {:.1}% of detection's text work, {:.1}% of extraction (target < 10%) |",
         per_page(added, n),

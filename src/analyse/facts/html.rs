@@ -638,7 +638,13 @@ impl Collector<'_> {
         let owned = self.pieces(b);
         let pieces: Vec<&str> = owned.iter().map(String::as_str).collect();
         let mut lot = lot_of(&b.text, &pieces)?;
-        for (j, next) in self.blocks.iter().enumerate().skip(i + 1).take(LOT_LOOKAHEAD) {
+        for (j, next) in self
+            .blocks
+            .iter()
+            .enumerate()
+            .skip(i + 1)
+            .take(LOT_LOOKAHEAD)
+        {
             let another_lot = next.may_be_lot() && lot_of(&next.text, &[]).is_some();
             if next.kind == Kind::Row || another_lot || !next.short() {
                 break;
@@ -971,15 +977,13 @@ mod tests {
 
     #[test]
     fn facts_selector_reads_only_its_panel_even_outside_the_content() {
-        let html = format!(
-            "<html><body><main><p>Status: Withdrawn</p><dl><dt>End date</dt><dd>01/01/2030</dd></dl>\
+        let html = "<html><body><main><p>Status: Withdrawn</p><dl><dt>End date</dt><dd>01/01/2030</dd></dl>\
              <p>Lot 1: Hardware</p></main><aside class=\"key-facts\"><h3>Key facts</h3>\
              <h4>Agreement ID</h4><p>RM6098</p><h4>Start date</h4><p>17/06/2022</p>\
              <dl><dt>End date</dt><dd>16/06/2026</dd></dl><div><span>Suppliers</span> \
-             <span>42</span></div><p>Status: Live</p></aside></body></html>"
-        );
+             <span>42</span></div><p>Status: Live</p></aside></body></html>";
         let x = Extractor::new(None, &[], &[], Some(".key-facts")).unwrap();
-        let e = x.extract(&html, &Url::parse(PAGE).unwrap());
+        let e = x.extract(html, &Url::parse(PAGE).unwrap());
         assert!(
             !e.text.contains("Key facts"),
             "the panel is not compared text"

@@ -95,7 +95,10 @@ pub fn fold(s: &str) -> String {
             out.push_str(word);
         } else {
             out.extend(word.chars().filter(|c| {
-                !matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}')
+                !matches!(
+                    c,
+                    '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}'
+                )
             }));
             if out.len() == start + usize::from(start > 0) {
                 out.truncate(start); // the word was all invisible characters
