@@ -15,5 +15,6 @@ pub mod compare;
 pub mod detect;
 pub mod diff;
 pub mod extract;
+pub mod facts;
 pub mod figures;
 pub mod reader;

@@ -127,6 +127,8 @@ pub struct Extracted {
     pub canonical: Option<Url>,
     /// `<meta name="robots" content="noindex">` (or `none`).
     pub noindex: bool,
+    /// The facts read from the compared content (SPEC.md "Facts").
+    pub facts: Vec<crate::analyse::facts::Fact>,
 }
 
 /// A site's extraction settings, compiled once and reused for every page of the site.
@@ -147,6 +149,7 @@ impl Extractor {
     /// error at start-up, not a silently unfiltered site.
     pub fn new(
         content: Option<&str>,
+        _facts: Option<&str>,
         ignore: &[String],
         ignore_text: &[String],
     ) -> Result<Extractor, ExtractError> {
@@ -262,6 +265,7 @@ impl Extractor {
             documents,
             canonical,
             noindex: meta.noindex,
+            facts: Vec::new(),
         }
     }
 
@@ -342,7 +346,7 @@ mod tests {
     }
 
     fn ex(html: &str) -> Extracted {
-        Extractor::new(None, &[], &[])
+        Extractor::new(None, None, &[], &[])
             .unwrap()
             .extract(html, &url("https://www.gca.gov.uk/agreements/RM6281"))
     }
@@ -411,14 +415,14 @@ mod tests {
 
     #[test]
     fn content_selector_union_and_fallback() {
-        let x = Extractor::new(Some(".a"), &[], &[]).unwrap();
+        let x = Extractor::new(Some(".a"), None, &[], &[]).unwrap();
         let e = x.extract(
             r#"<main><p>main text</p></main><div class="a">one<div class="a">inner</div></div>
                <div class="a">two</div>"#,
             &url("https://x.test/"),
         );
         assert_eq!(e.text, "one\ninner\ntwo");
-        let x = Extractor::new(Some(".missing"), &[], &[]).unwrap();
+        let x = Extractor::new(Some(".missing"), None, &[], &[]).unwrap();
         let e = x.extract(
             "<main><p>main text</p></main><p>other</p>",
             &url("https://x.test/"),
@@ -464,6 +468,7 @@ mod tests {
     fn ignore_and_ignore_text() {
         let x = Extractor::new(
             None,
+            None,
             &[".updated".to_owned()],
             &["Page last reviewed: .*".to_owned(), r"\bDraft\b".to_owned()],
         )
@@ -474,8 +479,8 @@ mod tests {
             &url("https://x.test/"),
         );
         assert_eq!(e.text, "text");
-        assert!(Extractor::new(Some("##"), &[], &[]).is_err());
-        assert!(Extractor::new(None, &[], &["(".to_owned()]).is_err());
+        assert!(Extractor::new(Some("##"), None, &[], &[]).is_err());
+        assert!(Extractor::new(None, None, &[], &["(".to_owned()]).is_err());
     }
 
     #[test]
