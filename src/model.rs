@@ -165,19 +165,14 @@ pub use crate::analyse::facts::{Fact, FactChange, FactValue};
 pub fn fact_before(f: &FactChange) -> Option<String> {
     f.from_text
         .clone()
-        .or_else(|| f.from.as_ref().map(value_text))
+        .or_else(|| f.from.as_ref().map(FactValue::to_string))
 }
 
 /// A fact change's value after, as the page shows it; `None` when the fact was removed.
 pub fn fact_after(f: &FactChange) -> Option<String> {
-    f.to_text.clone().or_else(|| f.to.as_ref().map(value_text))
-}
-
-fn value_text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+    f.to_text
+        .clone()
+        .or_else(|| f.to.as_ref().map(FactValue::to_string))
 }
 
 /// One figure that changed, stated plainly in digests ("£25bn → £17bn").

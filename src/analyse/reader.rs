@@ -22,9 +22,9 @@ impl Reader {
         Ok(Reader {
             extractor: Extractor::new(
                 site.content.as_deref(),
-                site.facts.as_deref(),
                 &site.ignore,
                 &site.ignore_text,
+                site.facts.as_deref(),
             )?,
         })
     }
