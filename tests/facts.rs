@@ -214,6 +214,21 @@ fn pages(v: u32) -> BTreeMap<&'static str, String> {
             ),
         );
     }
+    // Hostile text in a fact: stored as text, escaped wherever it is shown.
+    p.insert(
+        "agreements/RM9005.html",
+        page(
+            "Agreement RM9005",
+            &format!(
+                "{}{PROSE}",
+                summary_list(&[
+                    ("Agreement ID", "RM9005"),
+                    ("Status", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+                    ("End date", "01/01/2031"),
+                ])
+            ),
+        ),
+    );
     p.insert(
         "agreements/RM9004.html",
         page(
@@ -435,6 +450,56 @@ async fn fact_changes_are_reported_as_facts_and_the_register_reads_them() {
 
     register_through_the_binary(&h, between).await;
     history_lists_fact_changes(&h).await;
+    serve_shows_the_register_and_fact_changes(&h).await;
+}
+
+async fn serve_shows_the_register_and_fact_changes(h: &Harness) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let db = h.db();
+    tokio::spawn(async move {
+        axum::serve(listener, quietwatch::serve::router(db))
+            .await
+            .unwrap()
+    });
+    let get = |path: &str| {
+        let url = format!("{base}{path}");
+        async move {
+            let r = reqwest::get(url).await.unwrap();
+            assert_eq!(r.status(), reqwest::StatusCode::OK);
+            r.text().await.unwrap()
+        }
+    };
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+
+    // The register, soonest end first (the agreement that ended 10 days ago leads), each row
+    // linked to its page's timeline; the hostile status is text.
+    let facts = get("/facts").await;
+    let pos = |body: &str, needle: &str| {
+        body.find(needle)
+            .unwrap_or_else(|| panic!("{needle} not in {body}"))
+    };
+    assert!(pos(&facts, "RM9002") < pos(&facts, "RM9001"), "{facts}");
+    assert!(pos(&facts, "RM9001") < pos(&facts, "RM9005"), "{facts}");
+    let page_href = format!("/page?url={}", enc(&h.url("gov", "/agreements/RM6098")));
+    assert!(facts.contains(&page_href.replace('&', "&amp;")), "{facts}");
+    assert!(facts.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{facts}");
+    assert!(!facts.contains("<script>"), "{facts}");
+    assert!(facts.contains(">ended<"), "{facts}");
+    // Latest end first on request.
+    let latest = get("/facts?sort=-end").await;
+    assert!(pos(&latest, "RM9005") < pos(&latest, "RM9002"), "{latest}");
+    // One site, ending within 90 days.
+    let soon = get("/facts?site=GOV.UK&expiring=90").await;
+    assert!(soon.contains("RM9001") && !soon.contains("RM9003"), "{soon}");
+
+    // The page's timeline shows the fact change as a before/after row.
+    let timeline = get(&page_href).await;
+    let table = &timeline[pos(&timeline, "facts-changed")..];
+    assert!(
+        table.contains("<td>End date</td><td>16/06/2026</td><td>16/12/2026</td>"),
+        "{timeline}"
+    );
 }
 
 async fn register_through_the_binary(h: &Harness, between: chrono::DateTime<Utc>) {
@@ -453,7 +518,7 @@ async fn register_through_the_binary(h: &Harness, between: chrono::DateTime<Utc>
             .unwrap_or_else(|| panic!("no row {reference} in {rows:#?}"))
     };
     // Only agreements: the guidance pages state neither a reference nor an end date.
-    assert_eq!(rows.len(), 7, "{rows:#?}");
+    assert_eq!(rows.len(), 8, "{rows:#?}");
     let tepas = row(&rows, "RM6098");
     for key in [
         "site",
@@ -560,7 +625,7 @@ async fn register_through_the_binary(h: &Harness, between: chrono::DateTime<Utc>
         ["reference", "title", "status", "start_date", "end_date"]
     );
     let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    assert_eq!(records.len(), 7);
+    assert_eq!(records.len(), 8);
     let lots_col = header.iter().position(|h| h == "lots").unwrap();
     let gc = records.iter().find(|r| &r[0] == "RM1557.14").unwrap();
     assert_eq!(&gc[lots_col], "1: Cloud software; 2: Cloud support");
