@@ -483,7 +483,10 @@ async fn serve_shows_the_register_and_fact_changes(h: &Harness) {
     assert!(pos(&facts, "RM9001") < pos(&facts, "RM9005"), "{facts}");
     let page_href = format!("/page?url={}", enc(&h.url("gov", "/agreements/RM6098")));
     assert!(facts.contains(&page_href.replace('&', "&amp;")), "{facts}");
-    assert!(facts.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{facts}");
+    assert!(
+        facts.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{facts}"
+    );
     assert!(!facts.contains("<script>"), "{facts}");
     assert!(facts.contains(">ended<"), "{facts}");
     // Latest end first on request.
@@ -491,7 +494,10 @@ async fn serve_shows_the_register_and_fact_changes(h: &Harness) {
     assert!(pos(&latest, "RM9005") < pos(&latest, "RM9002"), "{latest}");
     // One site, ending within 90 days.
     let soon = get("/facts?site=GOV.UK&expiring=90").await;
-    assert!(soon.contains("RM9001") && !soon.contains("RM9003"), "{soon}");
+    assert!(
+        soon.contains("RM9001") && !soon.contains("RM9003"),
+        "{soon}"
+    );
 
     // The page's timeline shows the fact change as a before/after row.
     let timeline = get(&page_href).await;
