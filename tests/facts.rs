@@ -172,7 +172,8 @@ fn pages(v: u32) -> BTreeMap<&'static str, String> {
             &format!(r#"<p>Suppliers on an agreement must report their sales each month, even when they had none.</p><p>See <a href="/guidance/reporting{tracked}">how to report management information</a>.</p>"#),
         ),
     );
-    // …and a page whose text is the same but one link now points somewhere else: news.
+    // …or a link that now points elsewhere under the same text (a rotating session id in a
+    // target looks just like this, so on its own it is not reported)…
     let target = if v == 1 {
         "/notices/2025-001"
     } else {
@@ -183,6 +184,20 @@ fn pages(v: u32) -> BTreeMap<&'static str, String> {
         page(
             "Current notices",
             &format!(r#"<p>The notice below sets out the agreement's current pricing and ordering rules for every lot.</p><p><a href="{target}">Read the current notice</a></p>"#),
+        ),
+    );
+    // …but a page whose text is the same while a link in it is gone (its words kept as plain
+    // text) is news: the notice is no longer linked.
+    let unlinked = if v == 1 {
+        r#"<a href="/notices/2025-002">Read the award notice</a>"#
+    } else {
+        "Read the award notice"
+    };
+    p.insert(
+        "guidance/unlinked-notice.html",
+        page(
+            "Award notices",
+            &format!(r#"<p>The award notice for every lot of the agreement is published when the standstill period ends.</p><p>{unlinked}</p>"#),
         ),
     );
     // For the register's --expiring: relative to today.
@@ -394,26 +409,27 @@ async fn fact_changes_are_reported_as_facts_and_the_register_reads_them() {
     );
     assert!(gained.from.is_none());
 
-    // Same text, a link retargeted: changed and major, on the link facts alone.
-    let rt = by_path(&h, &c2, "/guidance/retargeted").expect("the retargeted link is news");
+    // Same text, a link gone: changed and major, on the link fact alone.
+    let un = by_path(&h, &c2, "/guidance/unlinked-notice").expect("the lost link is news");
     assert_eq!(
-        (rt.kind, rt.significance),
+        (un.kind, un.significance),
         (ChangeKind::Changed, Significance::Major)
     );
     assert_eq!(
-        rt.words_added + rt.words_removed,
+        un.words_added + un.words_removed,
         0,
-        "the text did not change: {rt:#?}"
+        "the text did not change: {un:#?}"
     );
     assert!(
-        fact(rt, &format!("link:{}", h.url("gov", "/notices/2025-001")))
+        fact(un, &format!("link:{}", h.url("gov", "/notices/2025-002")))
             .to
             .is_none()
     );
+    assert_eq!(un.summary, "link \"Read the award notice\" removed");
+    // A link retargeted under the same text, the text unchanged: not reported.
     assert!(
-        fact(rt, &format!("link:{}", h.url("gov", "/notices/2026-014")))
-            .from
-            .is_none()
+        by_path(&h, &c2, "/guidance/retargeted").is_none(),
+        "{c2:#?}"
     );
 
     // Not news: a reworded link is a text change only (minor, no link fact); a tracking
