@@ -207,24 +207,12 @@ fn dispatch(cli: &Cli) -> Result<u8> {
             json,
             csv,
         } => {
-            if let (Ok(c), Some(name)) = (load_config(cli), site) {
-                lib(c.site_named(name))?;
-            }
             let query = quietwatch::archive::register::RegisterQuery {
                 site: site.clone(),
                 expiring_days: *expiring,
                 at_ms: when(at.as_deref(), DayEdge::End)?,
             };
-            let rows = lib(quietwatch::archive::register::register(
-                &read_store(cli)?,
-                &query,
-            ))?;
-            use quietwatch::output::register as reg;
-            match (*json, *csv) {
-                (true, _) => write!(out, "{}", reg::json_lines(&rows)?)?,
-                (_, true) => write!(out, "{}", reg::csv(&rows)?)?,
-                _ => write!(out, "{}", reg::render(&rows, &query))?,
-            }
+            cmd_facts(cli, &mut out, &query, *json, *csv)?
         }
         Command::Export(args) => cmd_export(cli, &mut out, args)?,
         Command::Feed { site, out: file } => {
@@ -285,6 +273,27 @@ fn cmd_changes(
     }
     if !as_json && changes.is_empty() && !cli.quiet {
         writeln!(out, "no changes")?;
+    }
+    Ok(())
+}
+
+/// `facts`: the register as a table, JSON Lines or CSV.
+fn cmd_facts(
+    cli: &Cli,
+    out: &mut impl Write,
+    query: &quietwatch::archive::register::RegisterQuery,
+    json: bool,
+    csv: bool,
+) -> Result<()> {
+    if let (Ok(c), Some(name)) = (load_config(cli), &query.site) {
+        lib(c.site_named(name))?;
+    }
+    let rows = lib(quietwatch::archive::register::register(&read_store(cli)?, query))?;
+    use quietwatch::output::register as reg;
+    match (json, csv) {
+        (true, _) => write!(out, "{}", reg::json_lines(&rows)?)?,
+        (_, true) => write!(out, "{}", reg::csv(&rows)?)?,
+        _ => write!(out, "{}", reg::render(&rows, query))?,
     }
     Ok(())
 }
