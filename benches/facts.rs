@@ -83,8 +83,8 @@ fn build(path: &std::path::Path) {
             .unwrap();
         let mut version_st = c
             .prepare(
-                "INSERT INTO versions (page_id, body_id, title, content_type, first_seen, last_seen, facts)
-                 VALUES (?1, ?2, ?3, 'text/html', ?4, ?5, ?6)",
+                "INSERT INTO versions (page_id, body_id, title, content_type, first_seen, last_seen, facts,
+                    agreement) VALUES (?1, ?2, ?3, 'text/html', ?4, ?5, ?6, ?7)",
             )
             .unwrap();
         let mut change_st = c
@@ -101,7 +101,14 @@ fn build(path: &std::path::Path) {
                     .execute(params![&sha256(format!("{p}/{v}").as_bytes())[..], 1])
                     .unwrap();
                 let body = c.last_insert_rowid();
-                let facts = serde_json::to_string(&facts_of(p, v)).unwrap();
+                let all = facts_of(p, v);
+                let facts = serde_json::to_string(&all).unwrap();
+                // As the store files it: the facts without links (every page here is one).
+                let kept: Vec<&Fact> = all
+                    .iter()
+                    .filter(|f| !f.name.starts_with("link:"))
+                    .collect();
+                let agreement = serde_json::to_string(&kept).unwrap();
                 version_st
                     .execute(params![
                         page,
@@ -109,7 +116,8 @@ fn build(path: &std::path::Path) {
                         format!("Agreement {p}"),
                         seen,
                         seen + 29 * DAY,
-                        facts
+                        facts,
+                        agreement
                     ])
                     .unwrap();
             }

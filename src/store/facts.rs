@@ -23,13 +23,21 @@ pub(super) fn json_or_null<T: serde::Serialize>(items: &[T]) -> Option<String> {
 const GONE_KINDS: &str = "'removed', 'redirected', 'soft_removed'";
 const BACK_KINDS: &str = "'added', 'restored'";
 
-/// A version's facts without its links (the register has no use for them, and they are
-/// half of a typical agreement's facts), filtered by SQLite's JSON functions before Rust
-/// parses anything; only versions stating a reference or an end date.
-const REGISTER_FACTS: &str = "(SELECT json_group_array(json(j.value)) FROM json_each(v.facts) j
-        WHERE j.value ->> '$.name' NOT LIKE 'link:%')";
-const IS_AGREEMENT: &str = "EXISTS (SELECT 1 FROM json_each(v.facts) j
-        WHERE j.value ->> '$.name' IN ('reference', 'end_date'))";
+/// The `agreement` column of a version: its facts other than links, when they state a
+/// `reference` or an `end_date` (the register's agreements); else `NULL`.
+pub(super) fn agreement_json(facts: &[Fact]) -> Option<String> {
+    if !facts
+        .iter()
+        .any(|f| f.name == "reference" || f.name == "end_date")
+    {
+        return None;
+    }
+    let kept: Vec<&Fact> = facts
+        .iter()
+        .filter(|f| !f.name.starts_with("link:"))
+        .collect();
+    json_or_null(&kept)
+}
 
 impl Store {
     /// The facts kept with one version (empty when none were read).
@@ -70,22 +78,21 @@ impl Store {
     ) -> Result<Vec<PageFacts>> {
         let rows: Vec<(PageFacts, Option<String>)> = self.q(|c| {
             let sql = match at_ms {
-                None => format!(
-                    "SELECT p.id, s.name, p.url, v.id, v.title, v.last_seen, {REGISTER_FACTS}
+                None => "SELECT p.id, s.name, p.url, v.id, v.title, v.last_seen, v.agreement
                      FROM pages p JOIN sites s ON s.id = p.site_id
                      JOIN versions v ON v.id = p.latest_version
-                     WHERE p.state IN ('live', 'unreachable') AND v.facts IS NOT NULL
-                       AND (?1 IS NULL OR s.name = ?1) AND ?2 IS NULL AND {IS_AGREEMENT}
+                     WHERE p.state IN ('live', 'unreachable') AND v.agreement IS NOT NULL
+                       AND (?1 IS NULL OR s.name = ?1) AND ?2 IS NULL
                      ORDER BY s.name, p.url"
-                ),
+                    .to_string(),
                 Some(_) => format!(
                     "SELECT p.id, s.name, p.url, v.id, v.title,
-                        MIN(v.last_seen, ?2), {REGISTER_FACTS}
+                        MIN(v.last_seen, ?2), v.agreement
                      FROM pages p JOIN sites s ON s.id = p.site_id
                      JOIN versions v ON v.id = (SELECT x.id FROM versions x
                          WHERE x.page_id = p.id AND x.first_seen <= ?2
                          ORDER BY x.first_seen DESC, x.id DESC LIMIT 1)
-                     WHERE v.facts IS NOT NULL AND (?1 IS NULL OR s.name = ?1) AND {IS_AGREEMENT}
+                     WHERE v.agreement IS NOT NULL AND (?1 IS NULL OR s.name = ?1)
                        AND COALESCE((SELECT ch.kind FROM changes ch
                            WHERE ch.page_id = p.id AND ch.detected_at <= ?2
                              AND ch.kind IN ({GONE_KINDS}, {BACK_KINDS})

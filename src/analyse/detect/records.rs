@@ -102,9 +102,22 @@ pub(super) fn fact_changes(old: &Version, new: &Version) -> Vec<FactChange> {
     )
 }
 
-/// The fact changes in words, most telling first (SPEC: the summary leads with them).
+/// Fact changes a summary states in words; the rest are counted (all are in `facts`).
+const MAX_SUMMARY_FACTS: usize = 8;
+
+/// The fact changes in words, major ones first (SPEC: the summary leads with them), at most
+/// [`MAX_SUMMARY_FACTS`] of them: a page that lost a hundred links says so in a line.
 pub(super) fn facts_summary(changes: &[FactChange]) -> String {
-    facts::summary(changes)
+    if changes.len() <= MAX_SUMMARY_FACTS {
+        return facts::summary(changes);
+    }
+    let mut ordered: Vec<FactChange> = changes.iter().filter(|c| c.is_major()).cloned().collect();
+    ordered.extend(changes.iter().filter(|c| !c.is_major()).cloned());
+    format!(
+        "{}; {} more fact changes",
+        facts::summary(&ordered[..MAX_SUMMARY_FACTS]),
+        changes.len() - MAX_SUMMARY_FACTS
+    )
 }
 
 pub(super) fn page_text(v: &Version) -> PageText<'_> {
@@ -214,4 +227,43 @@ pub(super) fn is_twin(a: &str, b: &str) -> bool {
 /// A title quoted in a summary: 80 characters and a `…` when longer.
 pub(super) fn clip(s: &str) -> String {
     crate::markup::cap_chars(s, 81)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FactValue;
+
+    fn link_removed(n: usize) -> FactChange {
+        FactChange {
+            name: format!("link:https://x.test/{n}"),
+            label: format!("Link {n}"),
+            from: Some(FactValue::Text(format!("Link {n}"))),
+            to: None,
+            from_text: Some(format!("Link {n}")),
+            to_text: None,
+        }
+    }
+
+    #[test]
+    fn summary_states_a_few_facts_and_counts_the_rest_major_first() {
+        let minor = FactChange {
+            name: "regulation".into(),
+            label: "Regulation".into(),
+            from: Some(FactValue::Text("PCR 2015".into())),
+            to: Some(FactValue::Text("PA 2023".into())),
+            from_text: Some("PCR 2015".into()),
+            to_text: Some("PA 2023".into()),
+        };
+        let mut changes = vec![minor.clone()];
+        changes.extend((0..11).map(link_removed));
+        let s = facts_summary(&changes);
+        assert!(s.starts_with("link \"Link 0\" removed; "), "{s}");
+        assert!(s.ends_with("; 4 more fact changes"), "{s}");
+        assert!(
+            !s.contains("regulation"),
+            "the minor one is among those counted: {s}"
+        );
+        assert_eq!(facts_summary(&[minor]), "regulation PCR 2015 → PA 2023");
+    }
 }

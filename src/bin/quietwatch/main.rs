@@ -288,7 +288,10 @@ fn cmd_facts(
     if let (Ok(c), Some(name)) = (load_config(cli), &query.site) {
         lib(c.site_named(name))?;
     }
-    let rows = lib(quietwatch::archive::register::register(&read_store(cli)?, query))?;
+    let rows = lib(quietwatch::archive::register::register(
+        &read_store(cli)?,
+        query,
+    ))?;
     use quietwatch::output::register as reg;
     match (json, csv) {
         (true, _) => write!(out, "{}", reg::json_lines(&rows)?)?,
