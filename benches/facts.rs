@@ -1,206 +1,154 @@
-//! The facts register (`quietwatch facts`) over 5,000 agreements (issue 10: "answers in
-//! under a second"). Plain `fn main` timing, no harness; run with `cargo bench --bench facts`.
+//! What reading facts adds to detection, per page, on real pages: the 178 versions of the
+//! GOV.UK histories corpus (`fixtures/corpus/govuk-histories`) and the detect bench's
+//! synthetic 50 KB agreement page shape (key facts, lots). Plain `fn main` timing; run with
+//! `cargo bench --bench facts`.
 //!
-//! Builds a store once: 5,000 agreement pages with 3 versions each (15,000 versions), every
-//! version carrying about 25 facts (reference, status, dates, suppliers, value, 6 lots and 12
-//! content links) as the store keeps them, plus 500 removed pages and a change record per
-//! page. Then times the register now, as it stood at a past moment (`--at`), with
-//! `--expiring 90`, and the JSON Lines and CSV renderings, several times each.
+//! "Detection per page" is extraction (without facts) plus the comparison with the previous
+//! version, the work facts ride on; the target is facts adding under 10% of it. Extraction
+//! with and without facts alternate over several rounds and the median round is kept, so a
+//! busy machine slows both alike.
 
-use quietwatch::archive::register::{register, RegisterQuery};
-use quietwatch::model::Fact;
-use quietwatch::output::register as out;
-use quietwatch::store::{sha256, Store};
-use rusqlite::params;
+use std::hint::black_box;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-const AGREEMENTS: u32 = 5_000;
-const VERSIONS: u32 = 3;
-const T0: i64 = 1_767_225_600_000; // 2026-01-01
-const DAY: i64 = 86_400_000;
+use quietwatch::analyse::compare::{compare, PageText};
+use quietwatch::analyse::extract::Extractor;
+use quietwatch::analyse::facts::{diff, Facts};
+use url::Url;
 
-fn facts_of(p: u32, v: u32) -> Vec<Fact> {
-    let mut f = vec![
-        Fact::new("reference", "Agreement ID", &format!("RM{}", 6000 + p)),
-        Fact::new(
-            "status",
-            "Status",
-            if v == 2 && p % 7 == 0 {
-                "Expired"
-            } else {
-                "Live"
-            },
-        ),
-        Fact::new("start_date", "Start date", "17/06/2022"),
-        Fact::new(
-            "end_date",
-            "End date",
-            &format!("{:02}/{:02}/{}", 1 + p % 28, 1 + (p + v) % 12, 2026 + p % 4),
-        ),
-        Fact::new("suppliers", "Suppliers", &(20 + p % 50 + v).to_string()),
-        Fact::new("value", "Value", "£1.2bn"),
-        Fact::new("regulation", "Regulation", "PCR 2015"),
-    ];
-    for l in 1..=6 {
-        f.push(Fact::lot(
-            &l.to_string(),
-            &format!("Lot title {l} of agreement {p}"),
-            Some("Live".into()),
-            None,
-        ));
-    }
-    for k in 0..12 {
-        f.push(Fact::link(
-            &format!("https://www.gca.gov.uk/agreements/RM{}/doc{k}", 6000 + p),
-            &format!("Document {k}"),
-        ));
-    }
-    f
+const ROUNDS: usize = 7;
+
+fn corpus() -> Vec<(Url, Vec<String>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/corpus/govuk-histories");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .expect("corpus")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs.iter()
+        .map(|d| {
+            let mut files: Vec<_> = std::fs::read_dir(d)
+                .expect("page")
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "html"))
+                .collect();
+            files.sort();
+            let slug = d.file_name().unwrap().to_string_lossy().replace("__", "/");
+            let url = Url::parse(&format!("https://www.gov.uk/{slug}")).unwrap();
+            let versions = files
+                .iter()
+                .map(|f| {
+                    let main = std::fs::read_to_string(f).unwrap();
+                    format!("<!DOCTYPE html><html><head><title>{slug}</title></head><body>{main}</body></html>")
+                })
+                .collect();
+            (url, versions)
+        })
+        .collect()
 }
 
-fn build(path: &std::path::Path) {
-    let store = Store::open(path).unwrap();
-    let site = store.site("GCA agreements").unwrap();
-    let pages: Vec<i64> = (0..AGREEMENTS + 500)
-        .map(|p| {
-            store
-                .ensure_page(
-                    site.id,
-                    &format!("https://www.gca.gov.uk/agreements/RM{}", 6000 + p),
-                    1,
-                    false,
-                )
-                .unwrap()
-                .id
-        })
-        .collect();
-    drop(store);
-    let c = rusqlite::Connection::open(path).unwrap();
-    c.execute_batch("PRAGMA synchronous = OFF; BEGIN").unwrap();
-    {
-        let mut body_st = c
-            .prepare("INSERT INTO bodies (sha256, size, data) VALUES (?1, ?2, x'00')")
-            .unwrap();
-        let mut version_st = c
-            .prepare(
-                "INSERT INTO versions (page_id, body_id, title, content_type, first_seen, last_seen, facts,
-                    agreement) VALUES (?1, ?2, ?3, 'text/html', ?4, ?5, ?6, ?7)",
-            )
-            .unwrap();
-        let mut change_st = c
-            .prepare(
-                "INSERT INTO changes (run_id, detected_at, site_id, page_id, url, kind, significance, title, summary)
-                 VALUES (1, ?1, ?2, ?3, 'u', ?4, 'major', 't', 's')",
-            )
-            .unwrap();
-        for (i, page) in pages.iter().enumerate() {
-            let p = i as u32;
-            for v in 0..VERSIONS {
-                let seen = T0 + i64::from(v) * 30 * DAY;
-                body_st
-                    .execute(params![&sha256(format!("{p}/{v}").as_bytes())[..], 1])
-                    .unwrap();
-                let body = c.last_insert_rowid();
-                let all = facts_of(p, v);
-                let facts = serde_json::to_string(&all).unwrap();
-                // As the store files it: the facts without links (every page here is one).
-                let kept: Vec<&Fact> = all
-                    .iter()
-                    .filter(|f| !f.name.starts_with("link:"))
-                    .collect();
-                let agreement = serde_json::to_string(&kept).unwrap();
-                version_st
-                    .execute(params![
-                        page,
-                        body,
-                        format!("Agreement {p}"),
-                        seen,
-                        seen + 29 * DAY,
-                        facts,
-                        agreement
-                    ])
-                    .unwrap();
-            }
-            let kind = if p >= AGREEMENTS {
-                "removed"
-            } else {
-                "changed"
-            };
-            change_st
-                .execute(params![T0 + 75 * DAY, site.id, page, kind])
-                .unwrap();
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn per_page(d: Duration, pages: usize) -> f64 {
+    d.as_secs_f64() * 1e3 / pages as f64
+}
+
+/// Time of one pass over every version: extraction only.
+fn extract_all(ex: &Extractor, pages: &[(Url, Vec<String>)]) -> Duration {
+    let start = Instant::now();
+    for (url, versions) in pages {
+        for html in versions {
+            black_box(ex.extract(black_box(html), url));
         }
     }
-    c.execute_batch(&format!(
-        "UPDATE pages SET latest_version = (SELECT MAX(id) FROM versions WHERE page_id = pages.id),
-            state = CASE WHEN id > {AGREEMENTS} THEN 'removed' ELSE 'live' END;
-         COMMIT"
-    ))
-    .unwrap();
+    start.elapsed()
 }
 
-fn time<T>(label: &str, mut f: impl FnMut() -> T, describe: impl Fn(&T) -> String) {
-    let mut times: Vec<Duration> = Vec::new();
-    let mut last = None;
-    for _ in 0..7 {
-        let t = Instant::now();
-        last = Some(f());
-        times.push(t.elapsed());
+/// Time of one pass of detection's text work: extract each version, compare with the last.
+fn detect_all(ex: &Extractor, pages: &[(Url, Vec<String>)]) -> Duration {
+    let start = Instant::now();
+    for (url, versions) in pages {
+        let mut prev: Option<(String, String)> = None;
+        for html in versions {
+            let e = ex.extract(black_box(html), url);
+            if let Some((title, text)) = &prev {
+                let docs: Vec<String> = Vec::new();
+                black_box(compare(
+                    &PageText {
+                        title,
+                        text,
+                        documents: &docs,
+                    },
+                    &PageText {
+                        title: &e.title,
+                        text: &e.text,
+                        documents: &docs,
+                    },
+                ));
+            }
+            prev = Some((e.title, e.text));
+        }
     }
-    times.sort();
-    println!(
-        "{label}: {}, median {:.0} ms, worst {:.0} ms",
-        last.as_ref().map(&describe).unwrap_or_default(),
-        times[times.len() / 2].as_secs_f64() * 1e3,
-        times[times.len() - 1].as_secs_f64() * 1e3
-    );
+    start.elapsed()
+}
+
+/// Time of diffing every step's facts (what detection adds after extraction).
+fn diff_all(ex: &Extractor, pages: &[(Url, Vec<String>)]) -> Duration {
+    let facts: Vec<Vec<Facts>> = pages
+        .iter()
+        .map(|(url, vs)| {
+            vs.iter()
+                .map(|h| Facts::from(ex.extract(h, url).facts))
+                .collect()
+        })
+        .collect();
+    let start = Instant::now();
+    for versions in &facts {
+        for pair in versions.windows(2) {
+            black_box(diff(&pair[0], &pair[1]));
+        }
+    }
+    start.elapsed()
 }
 
 fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("facts.db");
-    let t = Instant::now();
-    build(&path);
+    let pages = corpus();
+    let n: usize = pages.iter().map(|(_, v)| v.len()).sum();
+    let with = Extractor::new(None, &[], &[], None).unwrap();
+    let without = Extractor::new(None, &[], &[], None)
+        .unwrap()
+        .with_facts(false);
+    // Warm up caches and the allocator.
+    extract_all(&with, &pages);
+    extract_all(&without, &pages);
+    let (mut w, mut wo, mut det) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        wo.push(extract_all(&without, &pages));
+        w.push(extract_all(&with, &pages));
+        det.push(detect_all(&without, &pages));
+    }
+    let (w, wo, det) = (median(w), median(wo), median(det));
+    let diff_time = median((0..ROUNDS).map(|_| diff_all(&with, &pages)).collect());
+    let added = w.saturating_sub(wo) + diff_time;
+    println!("Facts over the GOV.UK histories: {n} versions, median of {ROUNDS} rounds");
+    println!("| measure | per page |");
+    println!("|---|---|");
+    println!("| extract without facts | {:.3} ms |", per_page(wo, n));
+    println!("| extract with facts | {:.3} ms |", per_page(w, n));
+    println!("| fact diff of a step | {:.4} ms |", per_page(diff_time, n));
     println!(
-        "built {} pages × {VERSIONS} versions in {:.1} s",
-        AGREEMENTS + 500,
-        t.elapsed().as_secs_f64()
+        "| detection's text work (extract + compare) | {:.3} ms |",
+        per_page(det, n)
     );
-    let store = Store::open_readonly(&path).unwrap();
-    let rows = |q: RegisterQuery| register(&store, &q).unwrap();
-    time(
-        "register now",
-        || rows(RegisterQuery::default()),
-        |r| format!("{} rows", r.len()),
-    );
-    time(
-        "register --at (between versions 2 and 3)",
-        || {
-            rows(RegisterQuery {
-                at_ms: Some(T0 + 45 * DAY),
-                ..Default::default()
-            })
-        },
-        |r| format!("{} rows", r.len()),
-    );
-    time(
-        "register --expiring 90",
-        || {
-            rows(RegisterQuery {
-                expiring_days: Some(90),
-                ..Default::default()
-            })
-        },
-        |r| format!("{} rows", r.len()),
-    );
-    time(
-        "facts --json (register + JSON Lines)",
-        || out::json_lines(&rows(RegisterQuery::default())).unwrap(),
-        |s| format!("{} KB", s.len() / 1024),
-    );
-    time(
-        "facts --csv (register + CSV)",
-        || out::csv(&rows(RegisterQuery::default())).unwrap(),
-        |s| format!("{} KB", s.len() / 1024),
+    println!(
+        "| facts' added cost | {:.3} ms = {:.1}% of detection's text work, {:.1}% of extraction (target < 10%) |",
+        per_page(added, n),
+        100.0 * added.as_secs_f64() / det.as_secs_f64(),
+        100.0 * added.as_secs_f64() / wo.as_secs_f64()
     );
 }
