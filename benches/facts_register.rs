@@ -25,7 +25,7 @@ fn facts_of(p: u32, v: u32) -> Vec<Fact> {
         Fact::new(
             "status",
             "Status",
-            if v == 2 && p % 7 == 0 {
+            if v == 2 && p.is_multiple_of(7) {
                 "Expired"
             } else {
                 "Live"
