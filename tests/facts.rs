@@ -186,6 +186,19 @@ fn pages(v: u32) -> BTreeMap<&'static str, String> {
             &format!(r#"<p>The notice below sets out the agreement's current pricing and ordering rules for every lot.</p><p><a href="{target}">Read the current notice</a></p>"#),
         ),
     );
+    // …or words that merely became a link, nothing else touched (a real GOV.UK step)…
+    let linked = if v == 1 {
+        "Manage your funding"
+    } else {
+        r#"<a href="/guidance/manage-your-funding">Manage your funding</a>"#
+    };
+    p.insert(
+        "guidance/linked-words.html",
+        page(
+            "Funding",
+            &format!(r#"<p>Employers receive the grant in instalments once each young person has started work.</p><p>{linked}</p>"#),
+        ),
+    );
     // …but a page whose text is the same while a link in it is gone (its words kept as plain
     // text) is news: the notice is no longer linked.
     let unlinked = if v == 1 {
@@ -429,6 +442,10 @@ async fn fact_changes_are_reported_as_facts_and_the_register_reads_them() {
     // A link retargeted under the same text, the text unchanged: not reported.
     assert!(
         by_path(&h, &c2, "/guidance/retargeted").is_none(),
+        "{c2:#?}"
+    );
+    assert!(
+        by_path(&h, &c2, "/guidance/linked-words").is_none(),
         "{c2:#?}"
     );
 

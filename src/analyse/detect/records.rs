@@ -56,10 +56,17 @@ pub(super) fn changed_record(
         return Some(c);
     }
     let cmp = compare(&page_text(old), &page_text(new));
-    let facts = fact_changes(old, new);
+    let mut facts = fact_changes(old, new);
+    if !cmp.changed {
+        // On unchanged text, words that merely became a link (on real GOV.UK history:
+        // "Manage your funding" linked, nothing else touched) are an editor's polish, not
+        // news; a link that is gone while its words stay is a quiet unlinking and is kept.
+        facts.retain(|f| !(f.name.starts_with("link:") && f.from.is_none()));
+    }
     let facts_major = facts.iter().any(FactChange::is_major);
     // A fact change that is not major and comes with no change of the text (a link only
-    // reworded or moved is not even that) is not news: crying wolf is the worse failure.
+    // reworded, moved or retargeted under the same words) is not news: crying wolf is the
+    // worse failure.
     if !cmp.changed && !facts_major {
         return None;
     }
