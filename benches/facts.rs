@@ -6,7 +6,8 @@
 //! "Detection per page" is extraction (without facts) plus the comparison with the previous
 //! version, the work facts ride on; the target is facts adding under 10% of it. Extraction
 //! with and without facts alternate over several rounds and the median round is kept, so a
-//! busy machine slows both alike.
+//! busy machine slows both alike. `cargo bench --bench facts -- with` (or `without`,
+//! `detect`) runs one pass only, for counting instructions with `perf stat`.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -123,6 +124,18 @@ fn main() {
     let without = Extractor::new(None, &[], &[], None)
         .unwrap()
         .with_facts(false);
+    // `facts with|without|detect`: only that pass, ROUNDS times (for `perf stat -e
+    // instructions:u`, which a busy machine does not skew as it skews wall time).
+    if let Some(mode) = std::env::args().skip(1).find(|a| !a.starts_with('-')) {
+        for _ in 0..ROUNDS {
+            match mode.as_str() {
+                "with" => black_box(extract_all(&with, &pages)),
+                "without" => black_box(extract_all(&without, &pages)),
+                _ => black_box(detect_all(&without, &pages)),
+            };
+        }
+        return;
+    }
     // Warm up caches and the allocator.
     extract_all(&with, &pages);
     extract_all(&without, &pages);
