@@ -38,6 +38,7 @@ fn change_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Change> {
         detail: detail
             .and_then(|d| serde_json::from_str(&d).ok())
             .unwrap_or_default(),
+        facts: super::facts::parse_fact_changes(r.get::<_, Option<String>>(16)?.as_deref()),
     })
 }
 
@@ -122,8 +123,8 @@ impl Store {
                 tx.execute(
                     "INSERT INTO changes (run_id, detected_at, site_id, page_id, url, kind,
                         significance, title, summary, from_version, to_version, http_status,
-                        redirect_to, words_added, words_removed, similarity, detail)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                        redirect_to, words_added, words_removed, similarity, detail, facts)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                     params![
                         run_id,
                         now,
@@ -142,6 +143,7 @@ impl Store {
                         ch.words_removed as i64,
                         ch.similarity,
                         serde_json::to_string(&ch.detail).unwrap_or_default(),
+                        super::facts::json_or_null(&ch.facts),
                     ],
                 )?;
                 ids.push(tx.last_insert_rowid());
@@ -162,7 +164,7 @@ impl Store {
         let mut sql = String::from(
             "SELECT c.id, c.detected_at, s.name, c.url, c.kind, c.significance, c.title, c.summary,
                     c.from_version, c.to_version, c.http_status, c.redirect_to, c.words_added,
-                    c.words_removed, c.similarity, c.detail
+                    c.words_removed, c.similarity, c.detail, c.facts
              FROM changes c JOIN sites s ON s.id = c.site_id WHERE 1 = 1",
         );
         let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();

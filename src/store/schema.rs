@@ -167,6 +167,18 @@ CREATE TABLE deliveries (
     PRIMARY KEY (channel, change_id)
 ) WITHOUT ROWID;
 "#,
+    r#"
+-- Facts (SPEC.md "Facts"). Each version keeps the facts read from it, as JSON (a list of
+-- Fact), so history, the register and `--at` never parse a page again; per version, not
+-- per text, because link facts are not in the text. NULL: no facts (or stored before facts
+-- were kept). A change keeps the fact changes it reported (a JSON list of FactChange).
+ALTER TABLE versions ADD COLUMN facts TEXT;
+-- The same version's facts without its links, only when it states a reference or an end
+-- date: what the register (`quietwatch facts`) and "ending soon" read, so listing 5,000
+-- agreements parses no link and skips every page that is not one.
+ALTER TABLE versions ADD COLUMN agreement TEXT;
+ALTER TABLE changes ADD COLUMN facts TEXT;
+"#,
 ];
 
 /// The schema version this build writes.

@@ -4,8 +4,9 @@
 //! (`changed`).
 
 use crate::analyse::compare::{compare, PageText};
+use crate::analyse::facts::{self, Facts};
 use crate::crawl::NotFoundPrint;
-use crate::model::{ChangeDetail, ChangeKind, Significance};
+use crate::model::{ChangeDetail, ChangeKind, FactChange, Significance};
 use crate::store::{Content, NewChange, PageRow, Version};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -55,17 +56,39 @@ pub(super) fn changed_record(
         return Some(c);
     }
     let cmp = compare(&page_text(old), &page_text(new));
+    let mut facts = fact_changes(old, new);
     if !cmp.changed {
+        // On unchanged text, words that merely became a link (on real GOV.UK history:
+        // "Manage your funding" linked, nothing else touched) are an editor's polish, not
+        // news; a link that is gone while its words stay is a quiet unlinking and is kept.
+        facts.retain(|f| !(f.name.starts_with("link:") && f.from.is_none()));
+    }
+    let facts_major = facts.iter().any(FactChange::is_major);
+    // A fact change that is not major and comes with no change of the text (a link only
+    // reworded, moved or retargeted under the same words) is not news: crying wolf is the
+    // worse failure.
+    if !cmp.changed && !facts_major {
         return None;
     }
+    let significance = if facts_major {
+        Significance::Major
+    } else {
+        cmp.significance
+    };
+    let summary = match (facts.is_empty(), cmp.changed) {
+        (true, _) => cmp.summary,
+        (false, true) => format!("{}; {}", facts_summary(&facts), cmp.summary),
+        (false, false) => facts_summary(&facts),
+    };
     let mut c = record(
         page,
         ChangeKind::Changed,
-        cmp.significance,
+        significance,
         new.span.title.clone(),
-        cmp.summary,
+        summary,
         Some(status),
     );
+    c.facts = facts;
     c.from_version = Some(old.span.id);
     c.to_version = Some(new.span.id);
     c.words_added = cmp.words_added;
@@ -73,6 +96,35 @@ pub(super) fn changed_record(
     c.similarity = Some(cmp.similarity);
     c.detail = cmp.detail;
     Some(c)
+}
+
+/// How the facts kept with two versions differ (the stored facts: nothing is parsed again).
+pub(super) fn fact_changes(old: &Version, new: &Version) -> Vec<FactChange> {
+    if old.facts == new.facts {
+        return Vec::new();
+    }
+    facts::diff(
+        &Facts::from(old.facts.clone()),
+        &Facts::from(new.facts.clone()),
+    )
+}
+
+/// Fact changes a summary states in words; the rest are counted (all are in `facts`).
+const MAX_SUMMARY_FACTS: usize = 8;
+
+/// The fact changes in words, major ones first (SPEC: the summary leads with them), at most
+/// [`MAX_SUMMARY_FACTS`] of them: a page that lost a hundred links says so in a line.
+pub(super) fn facts_summary(changes: &[FactChange]) -> String {
+    if changes.len() <= MAX_SUMMARY_FACTS {
+        return facts::summary(changes);
+    }
+    let mut ordered: Vec<FactChange> = changes.iter().filter(|c| c.is_major()).cloned().collect();
+    ordered.extend(changes.iter().filter(|c| !c.is_major()).cloned());
+    format!(
+        "{}; {} more fact changes",
+        facts::summary(&ordered[..MAX_SUMMARY_FACTS]),
+        changes.len() - MAX_SUMMARY_FACTS
+    )
 }
 
 pub(super) fn page_text(v: &Version) -> PageText<'_> {
@@ -106,6 +158,7 @@ pub(super) fn record(
         words_removed: 0,
         similarity: None,
         detail: ChangeDetail::default(),
+        facts: Vec::new(),
     }
 }
 
@@ -181,4 +234,43 @@ pub(super) fn is_twin(a: &str, b: &str) -> bool {
 /// A title quoted in a summary: 80 characters and a `…` when longer.
 pub(super) fn clip(s: &str) -> String {
     crate::markup::cap_chars(s, 81)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FactValue;
+
+    fn link_removed(n: usize) -> FactChange {
+        FactChange {
+            name: format!("link:https://x.test/{n}"),
+            label: format!("Link {n}"),
+            from: Some(FactValue::Text(format!("Link {n}"))),
+            to: None,
+            from_text: Some(format!("Link {n}")),
+            to_text: None,
+        }
+    }
+
+    #[test]
+    fn summary_states_a_few_facts_and_counts_the_rest_major_first() {
+        let minor = FactChange {
+            name: "regulation".into(),
+            label: "Regulation".into(),
+            from: Some(FactValue::Text("PCR 2015".into())),
+            to: Some(FactValue::Text("PA 2023".into())),
+            from_text: Some("PCR 2015".into()),
+            to_text: Some("PA 2023".into()),
+        };
+        let mut changes = vec![minor.clone()];
+        changes.extend((0..11).map(link_removed));
+        let s = facts_summary(&changes);
+        assert!(s.starts_with("link \"Link 0\" removed; "), "{s}");
+        assert!(s.ends_with("; 4 more fact changes"), "{s}");
+        assert!(
+            !s.contains("regulation"),
+            "the minor one is among those counted: {s}"
+        );
+        assert_eq!(facts_summary(&[minor]), "regulation PCR 2015 → PA 2023");
+    }
 }

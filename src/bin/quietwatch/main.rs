@@ -207,6 +207,20 @@ fn dispatch(cli: &Cli) -> Result<u8> {
             let hits = lib(search::search(&read_store(cli)?, query))?;
             write!(out, "{}", text::render_search(&hits, query))?;
         }
+        Command::Facts {
+            site,
+            expiring,
+            at,
+            json,
+            csv,
+        } => {
+            let query = quietwatch::archive::register::RegisterQuery {
+                site: site.clone(),
+                expiring_days: *expiring,
+                at_ms: when(at.as_deref(), DayEdge::End)?,
+            };
+            cmd_facts(cli, &mut out, &query, *json, *csv)?
+        }
         Command::Export(args) => cmd_export(cli, &mut out, args)?,
         Command::Feed { site, out: file } => {
             let config = load_config(cli).ok();
@@ -266,6 +280,30 @@ fn cmd_changes(
     }
     if !as_json && changes.is_empty() && !cli.quiet {
         writeln!(out, "no changes")?;
+    }
+    Ok(())
+}
+
+/// `facts`: the register as a table, JSON Lines or CSV.
+fn cmd_facts(
+    cli: &Cli,
+    out: &mut impl Write,
+    query: &quietwatch::archive::register::RegisterQuery,
+    json: bool,
+    csv: bool,
+) -> Result<()> {
+    if let (Ok(c), Some(name)) = (load_config(cli), &query.site) {
+        lib(c.site_named(name))?;
+    }
+    let rows = lib(quietwatch::archive::register::register(
+        &read_store(cli)?,
+        query,
+    ))?;
+    use quietwatch::output::register as reg;
+    match (json, csv) {
+        (true, _) => write!(out, "{}", reg::json_lines(&rows)?)?,
+        (_, true) => write!(out, "{}", reg::csv(&rows)?)?,
+        _ => write!(out, "{}", reg::render(&rows, query))?,
     }
     Ok(())
 }

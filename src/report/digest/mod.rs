@@ -49,6 +49,7 @@ pub const MAX_SUBJECT_CHARS: usize = 200;
 const MAX_EXCERPT_LINES: usize = 12;
 const MAX_LINE_CHARS: usize = 300;
 const MAX_FIGURES: usize = 10;
+const MAX_FACTS: usize = 12;
 const MAX_DOCUMENTS: usize = 10;
 const MAX_TITLE_CHARS: usize = 300;
 const MAX_SUMMARY_CHARS: usize = 500;
@@ -286,6 +287,7 @@ mod tests {
 
     fn change(id: i64, site: &str, kind: ChangeKind, sig: Significance, title: &str) -> Change {
         Change {
+            facts: Vec::new(),
             id,
             detected_at: "2026-11-22T06:00:12Z".into(),
             site: site.into(),
@@ -401,6 +403,71 @@ mod tests {
             ..three
         };
         assert!(render(&patient, &settings(), now()).unwrap().is_empty);
+    }
+
+    #[test]
+    fn fact_changes_are_a_before_after_table_above_the_excerpt() {
+        let mut c = change(
+            1,
+            "GCA agreements",
+            ChangeKind::Changed,
+            Significance::Major,
+            "RM6098",
+        );
+        c.facts = vec![
+            crate::model::FactChange {
+                name: "end_date".into(),
+                label: "End date".into(),
+                from: Some(crate::model::FactValue::Date("2026-06-16".into())),
+                to: Some(crate::model::FactValue::Date("2026-12-16".into())),
+                from_text: Some("16/06/2026".into()),
+                to_text: Some("16/12/2026".into()),
+            },
+            crate::model::FactChange {
+                name: "lot:3".into(),
+                label: "Lot 3: <i>Cloud</i> hosting".into(),
+                from: Some(crate::model::FactValue::Text("Live".into())),
+                to: None,
+                from_text: Some("Cloud hosting".into()),
+                to_text: None,
+            },
+        ];
+        c.detail.excerpt = vec![ExcerptLine {
+            tag: '+',
+            segments: vec![Segment {
+                text: "16/12/2026".into(),
+                emphasised: true,
+            }],
+            whole: false,
+        }];
+        let input = DigestInput {
+            changes: vec![c],
+            ..Default::default()
+        };
+        let d = render(&input, &settings(), now()).unwrap();
+        let table = d.html.find("<th").expect("a fact table");
+        let excerpt = d.html.find("Consolas").expect("an excerpt");
+        assert!(table < excerpt, "the facts come first");
+        assert!(d.html.contains(">End date</td>"), "{}", d.html);
+        assert!(
+            d.html.contains(">16/06/2026</td>") && d.html.contains("<strong>16/12/2026</strong>")
+        );
+        assert!(
+            d.html.contains("Lot 3: &lt;i&gt;Cloud&lt;/i&gt; hosting"),
+            "{}",
+            d.html
+        );
+        assert!(d.html.contains("<em>(removed)</em>"));
+        assert!(
+            d.text
+                .contains("  Facts:\n    End date: 16/06/2026 → 16/12/2026\n"),
+            "{}",
+            d.text
+        );
+        assert!(d
+            .text
+            .contains("    Lot 3: <i>Cloud</i> hosting: Cloud hosting → (removed)"));
+        assert!(d.text.find("Facts:") < d.text.find("Diff excerpt:"));
     }
 
     #[test]

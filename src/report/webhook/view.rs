@@ -190,8 +190,14 @@ impl ChangeView {
 pub fn fact_rows(c: &Change) -> Vec<FactRow> {
     let cell = |s: &str| one_line(s, MAX_FACT_CHARS);
     let mut rows = Vec::new();
-    // Fact changes (SPEC "Facts") go first here once `Change` carries them: one row per fact,
-    // label = its label, before/after = its `from_text`/`to_text` (else `from`/`to`).
+    // Fact changes (SPEC "Facts") first: one row per fact, its label, before/after as shown.
+    for f in &c.facts {
+        rows.push(FactRow {
+            label: cell(&f.label),
+            before: crate::model::fact_before(f).as_deref().map(cell),
+            after: crate::model::fact_after(f).as_deref().map(cell),
+        });
+    }
     for f in &c.detail.figures {
         if f.before.is_none() && f.after.is_none() {
             continue;
@@ -294,6 +300,7 @@ mod tests {
 
     fn change() -> Change {
         Change {
+            facts: Vec::new(),
             id: 7,
             detected_at: "2026-11-22T06:00:12Z".into(),
             site: "GCA agreements".into(),
@@ -381,6 +388,43 @@ mod tests {
             v.archive_href.as_deref(),
             Some("http://127.0.0.1:8080/diff?url=https%3A%2F%2Fwww.gca.gov.uk%2Fagreements%2FRM6281&from=1&to=2")
         );
+    }
+
+    #[test]
+    fn fact_changes_are_the_first_rows_cleaned() {
+        let mut c = change();
+        c.detail.figures = vec![FigureChange {
+            before: Some("£25bn".into()),
+            after: Some("£17bn".into()),
+        }];
+        c.facts = vec![
+            crate::model::FactChange {
+                name: "end_date".into(),
+                label: "End\u{202e} date\n".into(),
+                from: Some(crate::model::FactValue::Date("2026-06-16".into())),
+                to: Some(crate::model::FactValue::Date("2026-12-16".into())),
+                from_text: Some("16/06/2026".into()),
+                to_text: None,
+            },
+            crate::model::FactChange {
+                name: "lot:3".into(),
+                label: "Lot 3: Cloud hosting".into(),
+                from: Some(crate::model::FactValue::Text("Live".into())),
+                to: None,
+                from_text: Some("Cloud hosting".into()),
+                to_text: None,
+            },
+        ];
+        let rows = fact_rows(&c);
+        assert_eq!(rows[0].label, "End date");
+        assert_eq!(rows[0].before.as_deref(), Some("16/06/2026"));
+        // No text shown: the typed value stands in.
+        assert_eq!(rows[0].after.as_deref(), Some("2026-12-16"));
+        assert_eq!(
+            (rows[1].before.as_deref(), rows[1].after.as_deref()),
+            (Some("Cloud hosting"), None)
+        );
+        assert_eq!(rows[2].label, "Figure");
     }
 
     #[test]
