@@ -174,6 +174,7 @@ async fn changes_are_paginated_newest_first() {
                 words_added: 1,
                 words_removed: 1,
                 similarity: None,
+                phrase: None,
                 detail: Default::default(),
             })
             .collect();
@@ -584,6 +585,7 @@ fn digest_links_point_at_the_matching_view() {
         words_added: 0,
         words_removed: 0,
         similarity: None,
+        phrase: None,
         detail: Default::default(),
     };
     assert_eq!(

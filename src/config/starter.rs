@@ -54,6 +54,9 @@ out_dir = "{out_dir}"
 send_empty = {send_empty}
 # Optional: link each digest item to its view in `quietwatch serve`.
 # archive_url = "http://127.0.0.1:8080"
+# Announce (once per end date) each agreement or lot whose end date comes within this many
+# days, in the digest's "Ending soon" section. 0 turns it off.
+ending_within_days = {ending_within_days}
 
 # Uncomment to mail the digest. The password is read from the environment variable named
 # by password_env; it never goes in this file.
@@ -90,6 +93,14 @@ ignore_text = ['Page last reviewed: .*']
 # Also keep linked PDF/DOC(X)/XLS(X)/ODT/CSV files as pages of their own.
 documents = {documents}
 
+# Optional: phrases to hear about the moment they appear on, or vanish from, a page. Matched
+# whatever the case and spacing, on whole words ("supermarket engagement" is not "market
+# engagement"); one [[watch]] table per phrase.
+# [[watch]]
+# phrase = "market engagement"
+# sites = ["GCA agreements"]              # default: every site
+# on = "both"                             # appear | disappear | both
+
 # Optional: post the changes to a chat channel or your own system too, once per run. Each
 # webhook keeps its own "delivered" marks: one that is down gets its changes on a later run.
 # [[webhook]]
@@ -112,6 +123,7 @@ documents = {documents}
         subject_prefix = d::SUBJECT_PREFIX,
         out_dir = d::OUT_DIR,
         send_empty = d::SEND_EMPTY,
+        ending_within_days = d::ENDING_WITHIN_DAYS,
         max_depth = d::MAX_DEPTH,
         max_pages = d::MAX_PAGES,
         sitemaps = d::SITEMAPS,

@@ -222,7 +222,12 @@ fn file_detection(
     store: &mut Store,
     observed: &SiteObservations,
 ) -> Result<SiteReport> {
-    let outcome = detect::detect(store, observed, config.crawl.unreachable_after)?;
+    let outcome = detect::detect(
+        store,
+        observed,
+        config.crawl.unreachable_after,
+        &config.watches,
+    )?;
     let baseline = observed.site.baseline_at.is_none();
     let site_outcome = match (&observed.failure, baseline) {
         (Some(_), _) => SiteOutcome::Failed,

@@ -33,6 +33,7 @@ fn change_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Change> {
         words_added: count(r, 12)?,
         words_removed: count(r, 13)?,
         similarity: r.get(14)?,
+        phrase: r.get(16)?,
         // Detail is the digest's extra (figures, excerpt); an unreadable one is shown as
         // none rather than failing a listing of evidence whose own fields are intact.
         detail: detail
@@ -122,8 +123,8 @@ impl Store {
                 tx.execute(
                     "INSERT INTO changes (run_id, detected_at, site_id, page_id, url, kind,
                         significance, title, summary, from_version, to_version, http_status,
-                        redirect_to, words_added, words_removed, similarity, detail)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                        redirect_to, words_added, words_removed, similarity, detail, phrase)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                     params![
                         run_id,
                         now,
@@ -142,6 +143,7 @@ impl Store {
                         ch.words_removed as i64,
                         ch.similarity,
                         serde_json::to_string(&ch.detail).unwrap_or_default(),
+                        ch.phrase,
                     ],
                 )?;
                 ids.push(tx.last_insert_rowid());
@@ -162,7 +164,7 @@ impl Store {
         let mut sql = String::from(
             "SELECT c.id, c.detected_at, s.name, c.url, c.kind, c.significance, c.title, c.summary,
                     c.from_version, c.to_version, c.http_status, c.redirect_to, c.words_added,
-                    c.words_removed, c.similarity, c.detail
+                    c.words_removed, c.similarity, c.detail, c.phrase
              FROM changes c JOIN sites s ON s.id = c.site_id WHERE 1 = 1",
         );
         let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();

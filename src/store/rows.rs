@@ -170,6 +170,8 @@ pub struct NewChange {
     pub words_removed: u64,
     pub similarity: Option<f64>,
     pub detail: ChangeDetail,
+    /// The `[[watch]]` phrase of a phrase record.
+    pub phrase: Option<String>,
 }
 
 /// How detection leaves a page.

@@ -167,6 +167,11 @@ CREATE TABLE deliveries (
     PRIMARY KEY (channel, change_id)
 ) WITHOUT ROWID;
 "#,
+    r#"
+-- Watched phrases (issue 10): the `[[watch]]` phrase a phrase_appeared / phrase_disappeared
+-- record is about; null for every other kind.
+ALTER TABLE changes ADD COLUMN phrase TEXT;
+"#,
 ];
 
 /// The schema version this build writes.

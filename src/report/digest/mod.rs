@@ -211,11 +211,27 @@ fn environment() -> Result<Environment<'static>, DigestError> {
 
 fn subject(settings: &DigestSettings, view: &View) -> String {
     let prefix = one_line(&settings.subject_prefix, 60);
-    let mut parts: Vec<String> = view
+    // What the reader watches for comes first: phrase hits, then what ends soon, then every
+    // other kind in SPEC's order.
+    let mut parts: Vec<String> = Vec::new();
+    if view.phrase_hits > 0 {
+        parts.push(format!(
+            "{} {}",
+            view.phrase_hits,
+            plural(view.phrase_hits, "phrase hit", "phrase hits")
+        ));
+    }
+    let (ending, rest): (Vec<_>, Vec<_>) = view
         .kind_counts
         .iter()
-        .map(|(k, n)| format!("{n} {}", k.label()))
-        .collect();
+        .filter(|(k, _)| !k.is_phrase())
+        .partition(|(k, _)| *k == ChangeKind::Ending);
+    parts.extend(
+        ending
+            .iter()
+            .chain(rest.iter())
+            .map(|(k, n)| format!("{n} {}", k.label())),
+    );
     if view.baseline_pages > 0 || !view.baselines.is_empty() {
         parts.push(format!(
             "baseline: {} {}",
@@ -281,6 +297,7 @@ mod tests {
             out_dir: PathBuf::from("digests"),
             send_empty: false,
             archive_url: Some("http://127.0.0.1:8080/".into()),
+            ending_within_days: 90,
         }
     }
 
@@ -301,6 +318,7 @@ mod tests {
             words_added: 18,
             words_removed: 412,
             similarity: Some(0.31),
+            phrase: None,
             detail: ChangeDetail::default(),
         }
     }
