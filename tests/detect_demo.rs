@@ -77,7 +77,10 @@ fn table(
     let mut got = BTreeMap::new();
     // Watched-phrase and "ending soon" records are beside a page's own record (checked on
     // their own below); the page's own records are one per page.
-    for c in changes.iter().filter(|c| !c.kind.is_phrase() && c.kind != ChangeKind::Ending) {
+    for c in changes
+        .iter()
+        .filter(|c| !c.kind.is_phrase() && c.kind != ChangeKind::Ending)
+    {
         let prev = got.insert(c.url.clone(), (c.kind, c.significance));
         assert!(prev.is_none(), "two records for {} in one run", c.url);
     }

@@ -42,6 +42,43 @@ fn change_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Change> {
     })
 }
 
+/// Files one change record; its id.
+pub(super) fn insert_change(
+    tx: &rusqlite::Connection,
+    run_id: i64,
+    now: i64,
+    site_id: i64,
+    ch: &NewChange,
+) -> rusqlite::Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO changes (run_id, detected_at, site_id, page_id, url, kind,
+            significance, title, summary, from_version, to_version, http_status,
+            redirect_to, words_added, words_removed, similarity, detail, phrase)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+    )?
+    .execute(params![
+        run_id,
+        now,
+        site_id,
+        ch.page_id,
+        ch.url,
+        ch.kind,
+        ch.significance,
+        ch.title,
+        ch.summary,
+        ch.from_version,
+        ch.to_version,
+        ch.http_status,
+        ch.redirect_to,
+        ch.words_added as i64,
+        ch.words_removed as i64,
+        ch.similarity,
+        serde_json::to_string(&ch.detail).unwrap_or_default(),
+        ch.phrase,
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
 impl Store {
     /// Files one site's detection results in one transaction: page states, merges of moved
     /// pages, change records, the baseline mark and the site-run row.
@@ -82,6 +119,13 @@ impl Store {
                         "UPDATE changes SET page_id = ?1 WHERE page_id = ?2",
                         params![m.into, from],
                     )?;
+                    // What was announced as ending soon follows the history (the page
+                    // that continues it keeps its own where both have one).
+                    tx.execute(
+                        "UPDATE OR IGNORE ending_notices SET page_id = ?1 WHERE page_id = ?2",
+                        params![m.into, from],
+                    )?;
+                    tx.execute("DELETE FROM ending_notices WHERE page_id = ?1", [from])?;
                     tx.execute(
                         "UPDATE pages SET latest_version = (SELECT MAX(id) FROM versions WHERE page_id = ?1),
                              etag = (SELECT etag FROM pages WHERE id = ?2),
@@ -120,33 +164,7 @@ impl Store {
             }
             let mut ids = Vec::with_capacity(changes.len());
             for ch in changes {
-                tx.execute(
-                    "INSERT INTO changes (run_id, detected_at, site_id, page_id, url, kind,
-                        significance, title, summary, from_version, to_version, http_status,
-                        redirect_to, words_added, words_removed, similarity, detail, phrase)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-                    params![
-                        run_id,
-                        now,
-                        site.id,
-                        ch.page_id,
-                        ch.url,
-                        ch.kind,
-                        ch.significance,
-                        ch.title,
-                        ch.summary,
-                        ch.from_version,
-                        ch.to_version,
-                        ch.http_status,
-                        ch.redirect_to,
-                        ch.words_added as i64,
-                        ch.words_removed as i64,
-                        ch.similarity,
-                        serde_json::to_string(&ch.detail).unwrap_or_default(),
-                        ch.phrase,
-                    ],
-                )?;
-                ids.push(tx.last_insert_rowid());
+                ids.push(insert_change(tx, run_id, now, site.id, ch)?);
             }
             if baseline {
                 tx.execute(
