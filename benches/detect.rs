@@ -143,7 +143,7 @@ fn ms(d: Duration) -> String {
 
 fn main() {
     let base = Url::parse("https://www.gca.gov.uk/agreements/RM6281").unwrap();
-    let ex = Extractor::new(None, &[], &[]).unwrap();
+    let ex = Extractor::new(None, &[], &[], None).unwrap();
     let quick = Duration::from_secs(2);
 
     let old_html = agreement_page(50_000, "31/03/2026", "£25bn");

@@ -123,7 +123,9 @@ fn page(n: &Noise, layout: Layout, end_date: &str) -> String {
 
 fn extract(html: &str) -> Extracted {
     let base = Url::parse("https://www.gca.gov.uk/agreements/RM6281").unwrap();
-    Extractor::new(None, &[], &[]).unwrap().extract(html, &base)
+    Extractor::new(None, &[], &[], None)
+        .unwrap()
+        .extract(html, &base)
 }
 
 /// Changes one kind of noise from A to B and checks nothing extracted moves.
@@ -254,13 +256,13 @@ fn hidden_content_and_site_ignores() {
          <p class=\"updated\">Last updated: 22 November 2026</p>",
     );
     let base = Url::parse("https://www.gca.gov.uk/agreements/RM6281").unwrap();
-    let plain = Extractor::new(None, &[], &[])
+    let plain = Extractor::new(None, &[], &[], None)
         .unwrap()
         .extract(&html, &base);
     assert!(!plain.text.contains("secret") && !plain.text.contains("icon"));
     assert!(plain.text.contains("Last updated: 22 November 2026"));
-    let by_selector = Extractor::new(None, &[".updated".into()], &[]).unwrap();
-    let by_text = Extractor::new(None, &[], &["Last updated: .*".into()]).unwrap();
+    let by_selector = Extractor::new(None, &[".updated".into()], &[], None).unwrap();
+    let by_text = Extractor::new(None, &[], &["Last updated: .*".into()], None).unwrap();
     let expected = extract(&page(&A, Layout::Main, "31/03/2026")).text;
     assert_eq!(by_selector.extract(&html, &base).text, expected);
     assert_eq!(by_text.extract(&html, &base).text, expected);

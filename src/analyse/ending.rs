@@ -11,7 +11,7 @@
 
 use crate::model::{ChangeDetail, ChangeKind, Significance};
 use crate::store::{NewChange, NewEnding};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use std::collections::HashMap;
 
 /// Ending records for one site's run, at most this many (a register of thousands of lots

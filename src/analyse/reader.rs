@@ -20,7 +20,12 @@ impl Reader {
     /// Compiles a site's `content`, `ignore` and `ignore_text` settings.
     pub fn for_site(site: &SiteConfig) -> Result<Reader, ExtractError> {
         Ok(Reader {
-            extractor: Extractor::new(site.content.as_deref(), &site.ignore, &site.ignore_text)?,
+            extractor: Extractor::new(
+                site.content.as_deref(),
+                &site.ignore,
+                &site.ignore_text,
+                None,
+            )?,
         })
     }
 }

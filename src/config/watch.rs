@@ -80,11 +80,17 @@ pub(super) fn build_watches(
                 "must be a non-empty phrase on one line, e.g. \"market engagement\"",
             ));
         }
-        if phrase.chars().count() > defaults::MAX_PHRASE_CHARS {
+        if phrase.chars().count() > defaults::MAX_PHRASE_CHARS
+            || phrase.split_whitespace().count() > defaults::MAX_PHRASE_WORDS
+        {
             return Err(ctx.invalid(
                 Some(&w.phrase.span()),
                 key("phrase"),
-                format!("is longer than {} characters", defaults::MAX_PHRASE_CHARS),
+                format!(
+                    "is longer than {} characters or {} words",
+                    defaults::MAX_PHRASE_CHARS,
+                    defaults::MAX_PHRASE_WORDS
+                ),
             ));
         }
         if let Some(earlier) = folded.iter().position(|f| *f == fold) {

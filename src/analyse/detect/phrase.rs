@@ -27,15 +27,22 @@ pub(super) struct Watch {
     on: WatchOn,
 }
 
-/// The watches that cover `site`.
+/// The watches that cover `site`. The config has checked every phrase; one that still does
+/// not compile is said, never silently dropped.
 pub(super) fn for_site(watches: &[WatchConfig], site: &str) -> Vec<Watch> {
     watches
         .iter()
         .filter(|w| w.covers(site))
-        .map(|w| Watch {
-            phrase: Phrase::new(&w.phrase),
-            name: w.phrase.clone(),
-            on: w.on,
+        .filter_map(|w| match Phrase::new(&w.phrase) {
+            Ok(phrase) => Some(Watch {
+                phrase,
+                name: w.phrase.clone(),
+                on: w.on,
+            }),
+            Err(e) => {
+                tracing::warn!(phrase = %w.phrase, "[[watch]] phrase not watched: {e}");
+                None
+            }
         })
         .collect()
 }

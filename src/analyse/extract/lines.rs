@@ -51,12 +51,33 @@ impl<'r> Lines<'r> {
         }
     }
 
-    pub(super) fn render(&mut self, root: ElementRef, filter: &Filter) {
+    /// Renders `root`'s lines; `facts`, when given, reads the same walk.
+    pub(super) fn render(
+        &mut self,
+        root: ElementRef,
+        filter: &Filter,
+        mut facts: Option<&mut Collector>,
+    ) {
         walk(root, filter, |step| {
             match step {
-                Step::Open(el) => self.open(el),
-                Step::Close(_) => self.close(),
-                Step::Text(t) => self.push(t),
+                Step::Open(el) => {
+                    self.open(el);
+                    if let Some(f) = facts.as_deref_mut() {
+                        f.open(el);
+                    }
+                }
+                Step::Close(_) => {
+                    self.close();
+                    if let Some(f) = facts.as_deref_mut() {
+                        f.close();
+                    }
+                }
+                Step::Text(t) => {
+                    self.push(t);
+                    if let Some(f) = facts.as_deref_mut() {
+                        f.text(t);
+                    }
+                }
             }
             !self.full
         });

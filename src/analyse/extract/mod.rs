@@ -27,6 +27,11 @@
 //!   ordinary link targets carry session ids and tracking parameters that would be noise.
 //!   Attributes never reach the text, so random ids cannot either.
 //!
+//! **Facts** ([`crate::analyse::facts`]) are read in the same filtered walk: label/value
+//! structures, lots and the content's own links (see `facts/html.rs`). A site's `facts`
+//! selector names its key-facts panel; its matches are read for label/value facts even when
+//! they lie outside the compared content (the noise filter and `ignore` rules still apply).
+//!
 //! Links are gathered from the *whole* document (navigation included): the crawler needs
 //! them to find pages and to tell when a page stopped being linked (`unlinked`).
 //!
@@ -53,6 +58,8 @@ use regex::{Regex, RegexBuilder};
 use scraper::{ElementRef, Html, Node, Selector};
 use url::Url;
 
+use crate::analyse::facts::html::Collector;
+use crate::analyse::facts::Fact;
 use crate::markup::truncate_chars;
 
 /// HTML beyond this many bytes is ignored (the fetcher's default body cap is 10 MB; real
@@ -127,6 +134,9 @@ pub struct Extracted {
     pub canonical: Option<Url>,
     /// `<meta name="robots" content="noindex">` (or `none`).
     pub noindex: bool,
+    /// The facts of the compared content (and of the site's `facts` panel), in page order,
+    /// names unique (see [`crate::analyse::facts`]).
+    pub facts: Vec<Fact>,
 }
 
 /// A site's extraction settings, compiled once and reused for every page of the site.
@@ -138,10 +148,15 @@ pub struct Extractor {
     ignore: Vec<Selector>,
     ignore_text: Vec<Regex>,
     cookie_words: Regex,
+    /// The site's `facts` selector: where its key-facts panel is.
+    facts: Option<Selector>,
+    /// Whether facts are read at all (on unless switched off, e.g. to measure their cost).
+    read_facts: bool,
 }
 
 impl Extractor {
-    /// Compiles a site's `content` selector, `ignore` selectors and `ignore_text` regexes.
+    /// Compiles a site's `content` selector, `ignore` selectors, `ignore_text` regexes and
+    /// `facts` selector.
     ///
     /// Fails on the first invalid selector or pattern so that a typo in the config is an
     /// error at start-up, not a silently unfiltered site.
@@ -149,8 +164,13 @@ impl Extractor {
         content: Option<&str>,
         ignore: &[String],
         ignore_text: &[String],
+        facts: Option<&str>,
     ) -> Result<Extractor, ExtractError> {
         let content = match content.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => Some(parse_selector(s)?),
+            None => None,
+        };
+        let facts = match facts.map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => Some(parse_selector(s)?),
             None => None,
         };
@@ -192,7 +212,16 @@ impl Extractor {
             cookie_words,
             ignore,
             ignore_text,
+            facts,
+            read_facts: true,
         })
+    }
+
+    /// The same extractor with facts read (`true`, the default) or not (`Extracted::facts`
+    /// stays empty): what the benchmark compares.
+    pub fn with_facts(mut self, on: bool) -> Extractor {
+        self.read_facts = on;
+        self
     }
 
     /// Extracts title, text, links and metadata from one page served at `base`.
@@ -244,11 +273,31 @@ impl Extractor {
             cookie_words: &self.cookie_words,
         };
         let roots = self.content_roots(&doc, &filter);
+        let panels: Option<Vec<ElementRef>> = self
+            .facts
+            .as_ref()
+            .filter(|_| self.read_facts)
+            .map(|sel| outermost(doc.select(sel)));
+        let panel_ids: Option<HashSet<NodeId>> =
+            panels.as_ref().map(|p| p.iter().map(|e| e.id()).collect());
+        let mut facts = self.read_facts.then(|| {
+            Collector::new(
+                &link_base,
+                &page,
+                canonical.as_ref(),
+                &self.ignore_text,
+                panel_ids.as_ref(),
+            )
+        });
         let mut lines = Lines::new(&self.ignore_text, &link_base);
-        for root in roots {
-            lines.render(root, &filter);
+        for root in &roots {
+            lines.render(*root, &filter, facts.as_mut());
         }
         let text = lines.finish();
+        if let (Some(collector), Some(panels)) = (facts.as_mut(), panels.as_ref()) {
+            self.read_outer_panels(collector, panels, &roots, &filter);
+        }
+        let facts = facts.map(Collector::finish).unwrap_or_default();
 
         let mut title = fold(&meta.title.unwrap_or_default());
         if title.is_empty() {
@@ -262,6 +311,36 @@ impl Extractor {
             documents,
             canonical,
             noindex: meta.noindex,
+            facts,
+        }
+    }
+
+    /// Reads the `facts` panels that lie outside the compared content (label/value facts
+    /// only: their links and lots are not the compared content's).
+    fn read_outer_panels(
+        &self,
+        collector: &mut Collector,
+        panels: &[ElementRef],
+        roots: &[ElementRef],
+        filter: &Filter,
+    ) {
+        let root_ids: HashSet<NodeId> = roots.iter().map(|r| r.id()).collect();
+        for panel in panels {
+            let inside = std::iter::once(**panel)
+                .chain(panel.ancestors())
+                .any(|a| root_ids.contains(&a.id()));
+            if inside {
+                continue;
+            }
+            collector.begin(false);
+            walk(*panel, filter, |step| {
+                match step {
+                    Step::Open(el) => collector.open(el),
+                    Step::Close(_) => collector.close(),
+                    Step::Text(t) => collector.text(t),
+                }
+                true
+            });
         }
     }
 
@@ -342,7 +421,7 @@ mod tests {
     }
 
     fn ex(html: &str) -> Extracted {
-        Extractor::new(None, &[], &[])
+        Extractor::new(None, &[], &[], None)
             .unwrap()
             .extract(html, &url("https://www.gca.gov.uk/agreements/RM6281"))
     }
@@ -411,14 +490,14 @@ mod tests {
 
     #[test]
     fn content_selector_union_and_fallback() {
-        let x = Extractor::new(Some(".a"), &[], &[]).unwrap();
+        let x = Extractor::new(Some(".a"), &[], &[], None).unwrap();
         let e = x.extract(
             r#"<main><p>main text</p></main><div class="a">one<div class="a">inner</div></div>
                <div class="a">two</div>"#,
             &url("https://x.test/"),
         );
         assert_eq!(e.text, "one\ninner\ntwo");
-        let x = Extractor::new(Some(".missing"), &[], &[]).unwrap();
+        let x = Extractor::new(Some(".missing"), &[], &[], None).unwrap();
         let e = x.extract(
             "<main><p>main text</p></main><p>other</p>",
             &url("https://x.test/"),
@@ -466,6 +545,7 @@ mod tests {
             None,
             &[".updated".to_owned()],
             &["Page last reviewed: .*".to_owned(), r"\bDraft\b".to_owned()],
+            None,
         )
         .unwrap();
         let e = x.extract(
@@ -474,8 +554,8 @@ mod tests {
             &url("https://x.test/"),
         );
         assert_eq!(e.text, "text");
-        assert!(Extractor::new(Some("##"), &[], &[]).is_err());
-        assert!(Extractor::new(None, &[], &["(".to_owned()]).is_err());
+        assert!(Extractor::new(Some("##"), &[], &[], None).is_err());
+        assert!(Extractor::new(None, &[], &["(".to_owned()], None).is_err());
     }
 
     #[test]
