@@ -781,12 +781,34 @@ fn demo_runs_and_its_digest_shows_the_quiet_deletion() {
     let config = dir.join("quietwatch.toml");
     let config_arg = config.display().to_string();
     let changes = qw_in(tmp.path(), &["--config", &config_arg, "changes", "--json"]).ok();
-    assert_eq!(changes.lines().count(), 21);
+    assert_eq!(demo_counts(&changes), (21, 3), "{changes}");
+
+    // It prints the watched phrases and what ends soon.
+    assert!(out.contains("watched phrases in run 2:"), "{out}");
+    assert!(out.contains("“being replaced” appeared"), "{out}");
 
     // A second demo in the same directory starts from a fresh archive.
     qw_in(tmp.path(), &["demo", "--dir", &dir_arg]).ok();
     let changes = qw_in(tmp.path(), &["--config", &config_arg, "changes", "--json"]).ok();
-    assert_eq!(changes.lines().count(), 21);
+    assert_eq!(demo_counts(&changes), (21, 3), "{changes}");
+}
+
+/// The demo's records as (pages' own records, watched-phrase records); "ending soon" records
+/// depend on the day the demo runs and are checked apart.
+fn demo_counts(json_lines: &str) -> (usize, usize) {
+    let kinds: Vec<String> = json_lines
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["kind"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let phrases = kinds.iter().filter(|k| k.starts_with("phrase_")).count();
+    let own = kinds
+        .iter()
+        .filter(|k| !k.starts_with("phrase_") && *k != "ending")
+        .count();
+    (own, phrases)
 }
 
 // ------------------------------------------------------------------ pipes
