@@ -176,6 +176,25 @@ named_enum! {
     }
 }
 
+/// Facts are vocabulary every stage shares (stored with versions and changes, shown by every
+/// output); their reading and comparing live in [`crate::analyse::facts`].
+pub use crate::analyse::facts::{Fact, FactChange, FactValue};
+
+/// A fact change's value before, as the page showed it (its text, else its typed value);
+/// `None` when the fact was added.
+pub fn fact_before(f: &FactChange) -> Option<String> {
+    f.from_text
+        .clone()
+        .or_else(|| f.from.as_ref().map(FactValue::to_string))
+}
+
+/// A fact change's value after, as the page shows it; `None` when the fact was removed.
+pub fn fact_after(f: &FactChange) -> Option<String> {
+    f.to_text
+        .clone()
+        .or_else(|| f.to.as_ref().map(FactValue::to_string))
+}
+
 /// One figure that changed, stated plainly in digests ("£25bn → £17bn").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FigureChange {
@@ -249,6 +268,9 @@ pub struct Change {
     pub words_added: u64,
     pub words_removed: u64,
     pub similarity: Option<f64>,
+    /// The facts that changed (SPEC.md "Facts"); `[]` when none did.
+    #[serde(default)]
+    pub facts: Vec<FactChange>,
     /// The `[[watch]]` phrase of a `phrase_appeared` / `phrase_disappeared` record, as
     /// configured; `null` for every other kind.
     #[serde(default)]

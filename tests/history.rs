@@ -68,6 +68,7 @@ fn ok_fetch(run: i64, page: i64, at: i64, body: &[u8], text: &str) -> FetchRecor
         },
         body: Some(body.to_vec()),
         content: Some(Content {
+            facts: Vec::new(),
             title: "Health Sector Resourcing".into(),
             text: text.into(),
             links: vec![],
@@ -113,6 +114,7 @@ fn detect(
 
 fn change(page: i64, kind: ChangeKind, summary: &str, from: i64, to: Option<i64>) -> NewChange {
     NewChange {
+        facts: Vec::new(),
         page_id: page,
         url: URL.into(),
         kind,

@@ -213,6 +213,7 @@ fn seed_changes(store: &mut Store, site_name: &str, path: &str) -> Vec<i64> {
         .version_id;
     let changes = vec![
         NewChange {
+            facts: Vec::new(),
             page_id: changed.id,
             url: changed.url.clone(),
             kind: ChangeKind::Changed,
@@ -248,6 +249,7 @@ fn seed_changes(store: &mut Store, site_name: &str, path: &str) -> Vec<i64> {
             },
         },
         NewChange {
+            facts: Vec::new(),
             page_id: removed.id,
             url: removed.url.clone(),
             kind: ChangeKind::Removed,
@@ -565,6 +567,7 @@ async fn changes_below_the_threshold_are_settled_without_an_email() {
         .ensure_page(site.id, "https://e.org/a", 0, false)
         .unwrap();
     let minor = NewChange {
+        facts: Vec::new(),
         page_id: page.id,
         url: page.url.clone(),
         kind: ChangeKind::Changed,

@@ -161,6 +161,7 @@ async fn changes_are_paginated_newest_first() {
         let run = s.begin_run("run").unwrap();
         let changes: Vec<NewChange> = (0..205)
             .map(|i| NewChange {
+                facts: Vec::new(),
                 page_id: page.id,
                 url: "https://e.org/p".into(),
                 kind: quietwatch::model::ChangeKind::Changed,
@@ -570,6 +571,7 @@ async fn serve_runs_until_shutdown() {
 #[test]
 fn digest_links_point_at_the_matching_view() {
     let mut c = quietwatch::model::Change {
+        facts: Vec::new(),
         id: 1,
         detected_at: "2026-02-03T06:00:00Z".into(),
         site: "S".into(),

@@ -7,10 +7,13 @@
 //! announced for it ([`crate::store::Store::announced_endings`]). Only dates from today to
 //! `within_days` ahead are news: a date already past is not "ending soon", and announcing
 //! every lot that expired years ago on a first run would be crying wolf. A month without a
-//! day (`June 2026`) ends on its last day.
+//! day (`June 2026`) ends on its last day. A page's own `end_date` counts only when its facts
+//! also give the agreement's `reference`: a listing of agreement cards states an end date too
+//! (the first card's), and announcing the listing would be crying wolf.
 
+use crate::analyse::facts::{FactChange, FactKind, FactValue};
 use crate::model::{ChangeDetail, ChangeKind, Significance};
-use crate::store::{NewChange, NewEnding};
+use crate::store::{NewChange, NewEnding, PageFacts};
 use chrono::NaiveDate;
 use std::collections::HashMap;
 
@@ -42,6 +45,56 @@ pub struct End {
     pub date: String,
     /// The date as the page shows it (`16/12/2026`), when known.
     pub text: Option<String>,
+}
+
+impl PageEnds {
+    /// The end dates among a page's facts: its `end_date` (when it is a date) and each
+    /// lot's expiry.
+    pub fn from_facts(p: &PageFacts) -> PageEnds {
+        let mut ends = Vec::new();
+        let mut reference = None;
+        for f in &p.facts {
+            match (f.kind(), f.name.as_str()) {
+                (FactKind::Label, "end_date") => {
+                    if let Some(date) = f.value.as_date() {
+                        ends.push(End {
+                            subject: f.name.clone(),
+                            label: f.label.clone(),
+                            lot_title: None,
+                            date: date.to_string(),
+                            text: Some(f.text.clone()).filter(|t| !t.is_empty()),
+                        });
+                    }
+                }
+                (FactKind::Label, "reference") => reference = Some(f.value.to_string()),
+                (FactKind::Lot, _) => {
+                    if let Some(date) = &f.expires {
+                        ends.push(End {
+                            subject: f.name.clone(),
+                            label: f.label.clone(),
+                            lot_title: Some(f.text.clone()),
+                            date: date.clone(),
+                            text: None,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        // An end date alone does not make a page an agreement: a listing of agreement cards
+        // states the first card's. Without the agreement's reference, only its lots count.
+        if reference.is_none() {
+            ends.retain(|e| e.subject != "end_date");
+        }
+        PageEnds {
+            page_id: p.page_id,
+            url: p.url.clone(),
+            title: p.title.clone(),
+            version_id: p.version_id,
+            reference,
+            ends,
+        }
+    }
 }
 
 /// The day a stored end date falls on: `YYYY-MM-DD`, or the last day of `YYYY-MM`.
@@ -114,7 +167,7 @@ fn record(page: &PageEnds, end: &End, days: i64) -> NewChange {
         }
         (_, Some(id)) => format!("lot {id} expires"),
         _ => match &page.reference {
-            Some(r) => format!("{r} ends"),
+            Some(r) => format!("{} ends", crate::markup::one_line(r, 40)),
             None => "agreement ends".to_string(),
         },
     };
@@ -133,6 +186,15 @@ fn record(page: &PageEnds, end: &End, days: i64) -> NewChange {
         words_removed: 0,
         similarity: None,
         detail: ChangeDetail::default(),
+        // SPEC: `"facts"` holds the end date announced.
+        facts: vec![FactChange {
+            name: end.subject.clone(),
+            label: end.label.clone(),
+            from: None,
+            to: Some(FactValue::Date(end.date.clone())),
+            from_text: None,
+            to_text: Some(shown),
+        }],
         phrase: None,
     }
 }

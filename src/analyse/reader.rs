@@ -17,14 +17,14 @@ pub struct Reader {
 }
 
 impl Reader {
-    /// Compiles a site's `content`, `ignore` and `ignore_text` settings.
+    /// Compiles a site's `content`, `facts`, `ignore` and `ignore_text` settings.
     pub fn for_site(site: &SiteConfig) -> Result<Reader, ExtractError> {
         Ok(Reader {
             extractor: Extractor::new(
                 site.content.as_deref(),
                 &site.ignore,
                 &site.ignore_text,
-                None,
+                site.facts.as_deref(),
             )?,
         })
     }
@@ -63,6 +63,7 @@ fn page_of(ex: Extracted) -> ReadPage {
             text: ex.text,
             links: ex.links.iter().map(|u| u.to_string()).collect(),
             documents: ex.documents.iter().map(|u| u.to_string()).collect(),
+            facts: ex.facts,
         },
         links: ex.links,
         canonical: ex.canonical,

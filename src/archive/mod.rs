@@ -6,5 +6,6 @@
 //! for a terminal or a browser.
 
 pub mod history;
+pub mod register;
 pub mod search;
 pub mod warc;

@@ -78,6 +78,7 @@ struct RawSite {
     max_pages: Option<Spanned<usize>>,
     sitemaps: Option<bool>,
     content: Option<Spanned<String>>,
+    facts: Option<Spanned<String>>,
     #[serde(default)]
     ignore: Vec<Spanned<String>>,
     #[serde(default)]
@@ -603,6 +604,9 @@ fn check_site_patterns(
     if let Some(c) = &raw.content {
         check_selector(ctx, c, key("content"))?;
     }
+    if let Some(f) = &raw.facts {
+        check_selector(ctx, f, key("facts"))?;
+    }
     for s in &raw.ignore {
         check_selector(ctx, s, key("ignore"))?;
     }
@@ -658,6 +662,7 @@ fn build_site(
             max_pages,
             sitemaps: raw.sitemaps.unwrap_or(defaults::SITEMAPS),
             content: raw.content.map(Spanned::into_inner),
+            facts: raw.facts.map(Spanned::into_inner),
             ignore: raw.ignore.into_iter().map(Spanned::into_inner).collect(),
             ignore_text: raw
                 .ignore_text

@@ -186,6 +186,9 @@ pub struct SiteConfig {
     pub sitemaps: bool,
     /// CSS selector of the part of a page that matters.
     pub content: Option<String>,
+    /// CSS selector of the site's key-facts panel: when set, only it is read for label/value
+    /// facts (SPEC.md "Facts").
+    pub facts: Option<String>,
     /// CSS selectors removed before comparing.
     pub ignore: Vec<String>,
     /// Regexes removed from the text before comparing.
@@ -477,6 +480,16 @@ mod tests {
         let msg = err(&format!("{MINIMAL}content = '#'\n"));
         assert!(msg.contains(":4:") && msg.contains("`content`"), "{msg}");
 
+        // The key-facts selector: the error names the site and the key.
+        let msg = err(&format!("{MINIMAL}facts = 'dl >> dd'\n"));
+        assert!(msg.contains(":4:") && msg.contains("`facts`"), "{msg}");
+        assert!(
+            msg.contains("[[site]] 1 (") && msg.contains("CSS selector"),
+            "{msg}"
+        );
+        let ok = parse(&format!("{MINIMAL}facts = '.key-facts'\n")).unwrap();
+        assert_eq!(ok.sites[0].facts.as_deref(), Some(".key-facts"));
+
         let msg = err(&format!("{MINIMAL}deny = ['*[unclosed']\n"));
         assert!(msg.contains(":4:") && msg.contains("`deny`"), "{msg}");
     }
@@ -619,6 +632,7 @@ mod tests {
                             || r.starts_with("password_env")
                             || r.starts_with("archive_url")
                             || r.starts_with("content")
+                            || r.starts_with("facts")
                     })
                     .unwrap_or(l)
             })
@@ -627,6 +641,7 @@ mod tests {
         let c = parse(&with_smtp).unwrap();
         assert_eq!(c.smtp.unwrap().port, 587);
         assert_eq!(c.sites[0].content.as_deref(), Some("main"));
+        assert_eq!(c.sites[0].facts.as_deref(), Some(".key-facts"));
         assert!(c.digest.archive_url.is_some());
         for key in [
             "user_agent",

@@ -86,6 +86,10 @@ sitemaps = {sitemaps}
 # Optional: CSS selector of the part of the page that matters. Default: a main-content
 # heuristic.
 # content = "main"
+# Optional: CSS selector of the page's key-facts panel (reference, status, dates, lots). When
+# set, only it is read for label/value facts. Default: every label/value structure of the
+# compared text.
+# facts = ".key-facts"
 # CSS selectors removed before comparing (cookie banners are removed anyway).
 ignore = [".cookie-banner"]
 # Regular expressions removed from the text before comparing.

@@ -150,6 +150,7 @@ mod tests {
             max_pages: 10,
             sitemaps: true,
             content: None,
+            facts: None,
             ignore: vec![],
             ignore_text: vec![],
             documents: true,

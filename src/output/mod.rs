@@ -3,4 +3,5 @@
 //! its own templates ([`crate::serve`]), escaping with [`crate::markup`].
 
 pub mod json;
+pub mod register;
 pub mod text;

@@ -24,6 +24,7 @@
 //!   elsewhere is allowed but logged as a warning.
 
 mod diff_view;
+mod facts_view;
 mod feeds;
 mod templates;
 mod version_views;
@@ -142,6 +143,7 @@ pub fn router(db: PathBuf) -> Router {
         .route("/version/{id}/raw", get(version_views::raw_view))
         .route("/diff", get(version_views::diff_view))
         .route("/search", get(views::search_view))
+        .route("/facts", get(facts_view::facts_view))
         .route("/feed.atom", get(feeds::all_sites))
         .route("/sites/{name}/feed.atom", get(feeds::one_site))
         .route("/static/style.css", get(views::stylesheet))

@@ -9,7 +9,7 @@ pub(super) fn templates() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_formatter(crate::markup::html_formatter);
-    let sources: [(&str, &str); 10] = [
+    let sources: [(&str, &str); 11] = [
         ("base.html", include_str!("../../templates/serve/base.html")),
         (
             "changes_list.html",
@@ -30,6 +30,10 @@ pub(super) fn templates() -> Environment<'static> {
             include_str!("../../templates/serve/version.html"),
         ),
         ("diff.html", include_str!("../../templates/serve/diff.html")),
+        (
+            "facts.html",
+            include_str!("../../templates/serve/facts.html"),
+        ),
         (
             "search.html",
             include_str!("../../templates/serve/search.html"),
@@ -97,6 +101,7 @@ mod tests {
             "page.html",
             "version.html",
             "diff.html",
+            "facts.html",
             "search.html",
             "error.html",
         ] {

@@ -39,6 +39,8 @@ pub(super) struct ChangeView {
     page_href: String,
     diff_href: Option<String>,
     figures: Vec<String>,
+    /// The fact changes: (label, before, after) as shown; `None` when added or removed.
+    facts: Vec<(String, Option<String>, Option<String>)>,
 }
 
 impl From<Change> for ChangeView {
@@ -54,6 +56,18 @@ impl From<Change> for ChangeView {
                     "{} → {}",
                     f.before.as_deref().unwrap_or("(none)"),
                     f.after.as_deref().unwrap_or("(none)")
+                )
+            })
+            .collect();
+        let facts = c
+            .facts
+            .iter()
+            .take(20)
+            .map(|f| {
+                (
+                    f.label.clone(),
+                    crate::model::fact_before(f),
+                    crate::model::fact_after(f),
                 )
             })
             .collect();
@@ -76,6 +90,7 @@ impl From<Change> for ChangeView {
             words_added: c.words_added,
             words_removed: c.words_removed,
             figures,
+            facts,
         }
     }
 }

@@ -33,12 +33,13 @@ fn change_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Change> {
         words_added: count(r, 12)?,
         words_removed: count(r, 13)?,
         similarity: r.get(14)?,
-        phrase: r.get(16)?,
+        phrase: r.get(17)?,
         // Detail is the digest's extra (figures, excerpt); an unreadable one is shown as
         // none rather than failing a listing of evidence whose own fields are intact.
         detail: detail
             .and_then(|d| serde_json::from_str(&d).ok())
             .unwrap_or_default(),
+        facts: super::facts::parse_fact_changes(r.get::<_, Option<String>>(16)?.as_deref()),
     })
 }
 
@@ -53,8 +54,8 @@ pub(super) fn insert_change(
     tx.prepare_cached(
         "INSERT INTO changes (run_id, detected_at, site_id, page_id, url, kind,
             significance, title, summary, from_version, to_version, http_status,
-            redirect_to, words_added, words_removed, similarity, detail, phrase)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            redirect_to, words_added, words_removed, similarity, detail, facts, phrase)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
     )?
     .execute(params![
         run_id,
@@ -74,6 +75,7 @@ pub(super) fn insert_change(
         ch.words_removed as i64,
         ch.similarity,
         serde_json::to_string(&ch.detail).unwrap_or_default(),
+        super::facts::json_or_null(&ch.facts),
         ch.phrase,
     ])?;
     Ok(tx.last_insert_rowid())
@@ -182,7 +184,7 @@ impl Store {
         let mut sql = String::from(
             "SELECT c.id, c.detected_at, s.name, c.url, c.kind, c.significance, c.title, c.summary,
                     c.from_version, c.to_version, c.http_status, c.redirect_to, c.words_added,
-                    c.words_removed, c.similarity, c.detail, c.phrase
+                    c.words_removed, c.similarity, c.detail, c.facts, c.phrase
              FROM changes c JOIN sites s ON s.id = c.site_id WHERE 1 = 1",
         );
         let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();

@@ -34,6 +34,7 @@
 mod changes;
 pub mod codec;
 mod endings;
+mod facts;
 mod fetches;
 mod pages;
 pub mod rows;
@@ -208,6 +209,7 @@ mod tests {
             },
             body: Some(body.to_vec()),
             content: Some(Content {
+                facts: Vec::new(),
                 title: "T".into(),
                 text: text.into(),
                 links: vec!["https://e.org/a".into()],

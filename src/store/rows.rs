@@ -12,7 +12,9 @@
 //!   run ([`SiteRunRecord`], [`SiteRunRow`]), a sent digest ([`DigestRecord`]), and the small
 //!   aggregates the web UI's overview pages show.
 
-use crate::model::{ChangeDetail, ChangeKind, FetchPurpose, PageState, Significance, SiteOutcome};
+use crate::model::{
+    ChangeDetail, ChangeKind, Fact, FactChange, FetchPurpose, PageState, Significance, SiteOutcome,
+};
 
 /// A site as the store knows it.
 #[derive(Debug, Clone)]
@@ -108,6 +110,8 @@ pub struct Content {
     pub links: Vec<String>,
     /// The links that point at documents.
     pub documents: Vec<String>,
+    /// The facts read from the body (SPEC.md "Facts"), kept with the version.
+    pub facts: Vec<Fact>,
 }
 
 /// What storing a fetch produced.
@@ -151,6 +155,8 @@ pub struct Version {
     pub text: String,
     pub links: Vec<String>,
     pub documents: Vec<String>,
+    /// The facts kept with the version (empty when none were read).
+    pub facts: Vec<Fact>,
 }
 
 /// A change about to be filed by detection.
@@ -170,6 +176,8 @@ pub struct NewChange {
     pub words_removed: u64,
     pub similarity: Option<f64>,
     pub detail: ChangeDetail,
+    /// The facts that changed (SPEC.md's `"facts"`), empty when none did.
+    pub facts: Vec<FactChange>,
     /// The `[[watch]]` phrase of a phrase record.
     pub phrase: Option<String>,
 }
@@ -291,6 +299,20 @@ pub struct PageListItem {
     pub is_document: bool,
     pub title: Option<String>,
     pub last_seen: Option<i64>,
+}
+
+/// The facts of the version of a page that stood at a moment (the register's row before it
+/// is judged), with where it was found and when it was last seen.
+#[derive(Debug, Clone)]
+pub struct PageFacts {
+    pub page_id: i64,
+    pub site: String,
+    pub url: String,
+    pub version_id: i64,
+    pub title: String,
+    /// The last sighting of that version (at or before the moment asked about).
+    pub checked_at: i64,
+    pub facts: Vec<Fact>,
 }
 
 /// A version whose text matched a search, with its page (one row per version).

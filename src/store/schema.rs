@@ -168,6 +168,14 @@ CREATE TABLE deliveries (
 ) WITHOUT ROWID;
 "#,
     r#"
+-- Facts (SPEC.md "Facts"). Each version keeps the facts read from it, as JSON (a list of
+-- Fact), so history, the register and `--at` never parse a page again; per version, not
+-- per text, because link facts are not in the text. NULL: no facts (or stored before facts
+-- were kept). A change keeps the fact changes it reported (a JSON list of FactChange).
+ALTER TABLE versions ADD COLUMN facts TEXT;
+ALTER TABLE changes ADD COLUMN facts TEXT;
+"#,
+    r#"
 -- Watched phrases (issue 10): the `[[watch]]` phrase a phrase_appeared / phrase_disappeared
 -- record is about; null for every other kind.
 ALTER TABLE changes ADD COLUMN phrase TEXT;

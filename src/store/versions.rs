@@ -49,7 +49,7 @@ impl Store {
         let row = self.q(|c| {
             c.query_row(
                 &format!(
-                    "SELECT {SPAN_COLUMNS}, t.data, v.links, v.documents {SPAN_FROM}
+                    "SELECT {SPAN_COLUMNS}, t.data, v.links, v.documents, v.facts {SPAN_FROM}
                      LEFT JOIN texts t ON t.id = v.text_id WHERE v.id = ?1"
                 ),
                 [id],
@@ -59,13 +59,19 @@ impl Store {
                         r.get::<_, Option<Vec<u8>>>(11)?,
                         r.get::<_, Option<Vec<u8>>>(12)?,
                         r.get::<_, Option<String>>(13)?,
+                        r.get::<_, Option<String>>(14)?,
                     ))
                 },
             )
             .optional()
         })?;
-        let Some((span, text, links, documents)) = row else {
+        let Some((span, text, links, documents, facts)) = row else {
             return Ok(None);
+        };
+        let facts = match facts {
+            Some(j) => serde_json::from_str(&j)
+                .map_err(|e| self.corrupt(format!("facts of version {id} do not read: {e}")))?,
+            None => Vec::new(),
         };
         let text = match text {
             Some(z) => self.unzstd_text(&z)?,
@@ -80,6 +86,7 @@ impl Store {
             text,
             links,
             documents: split_lines(&documents.unwrap_or_default()),
+            facts,
         }))
     }
 

@@ -72,6 +72,7 @@ fn fetch(run: i64, page: i64, when: i64, title: &str, text: &str, token: &str) -
         },
         body: Some(html(title, text, token)),
         content: Some(Content {
+            facts: Vec::new(),
             title: title.into(),
             text: text.into(),
             links: vec!["https://www.gca.gov.uk/agreements".into()],
@@ -209,6 +210,7 @@ pub fn build(dir: &Path) -> Fixture {
     })
     .unwrap();
     let changed = NewChange {
+        facts: Vec::new(),
         page_id: p1.id,
         url: CHANGED_URL.into(),
         kind: ChangeKind::Changed,
@@ -232,6 +234,7 @@ pub fn build(dir: &Path) -> Fixture {
         },
     };
     let removed = NewChange {
+        facts: Vec::new(),
         page_id: p2.id,
         url: REMOVED_URL.into(),
         kind: ChangeKind::Removed,
@@ -284,6 +287,7 @@ pub fn build(dir: &Path) -> Fixture {
         &[],
         &[live(p3.id, Some(nhs_v2))],
         &[NewChange {
+            facts: Vec::new(),
             page_id: p3.id,
             url: NHS_URL.into(),
             kind: ChangeKind::Changed,

@@ -4,8 +4,9 @@
 //! (`changed`).
 
 use crate::analyse::compare::{compare, PageText};
+use crate::analyse::facts::{self, Facts};
 use crate::crawl::NotFoundPrint;
-use crate::model::{ChangeDetail, ChangeKind, Significance};
+use crate::model::{ChangeDetail, ChangeKind, FactChange, Significance};
 use crate::store::{Content, NewChange, PageRow, Version};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -55,17 +56,32 @@ pub(super) fn changed_record(
         return Some(c);
     }
     let cmp = compare(&page_text(old), &page_text(new));
-    if !cmp.changed {
+    let facts = fact_changes(old, new);
+    let facts_major = facts.iter().any(FactChange::is_major);
+    // A fact change that is not major and comes with no change of the text (a link only
+    // reworded or moved is not even that) is not news: crying wolf is the worse failure.
+    if !cmp.changed && !facts_major {
         return None;
     }
+    let significance = if facts_major {
+        Significance::Major
+    } else {
+        cmp.significance
+    };
+    let summary = match (facts.is_empty(), cmp.changed) {
+        (true, _) => cmp.summary,
+        (false, true) => format!("{}; {}", facts_summary(&facts), cmp.summary),
+        (false, false) => facts_summary(&facts),
+    };
     let mut c = record(
         page,
         ChangeKind::Changed,
-        cmp.significance,
+        significance,
         new.span.title.clone(),
-        cmp.summary,
+        summary,
         Some(status),
     );
+    c.facts = facts;
     c.from_version = Some(old.span.id);
     c.to_version = Some(new.span.id);
     c.words_added = cmp.words_added;
@@ -73,6 +89,22 @@ pub(super) fn changed_record(
     c.similarity = Some(cmp.similarity);
     c.detail = cmp.detail;
     Some(c)
+}
+
+/// How the facts kept with two versions differ (the stored facts: nothing is parsed again).
+pub(super) fn fact_changes(old: &Version, new: &Version) -> Vec<FactChange> {
+    if old.facts == new.facts {
+        return Vec::new();
+    }
+    facts::diff(
+        &Facts::from(old.facts.clone()),
+        &Facts::from(new.facts.clone()),
+    )
+}
+
+/// The fact changes in words, most telling first (SPEC: the summary leads with them).
+pub(super) fn facts_summary(changes: &[FactChange]) -> String {
+    facts::summary(changes)
 }
 
 pub(super) fn page_text(v: &Version) -> PageText<'_> {
@@ -107,6 +139,7 @@ pub(super) fn record(
         similarity: None,
         detail: ChangeDetail::default(),
         phrase: None,
+        facts: Vec::new(),
     }
 }
 

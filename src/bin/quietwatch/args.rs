@@ -83,6 +83,24 @@ pub enum Command {
         #[arg(long)]
         to: Option<String>,
     },
+    /// The facts register: one row per agreement (reference, status, dates, lots, suppliers).
+    Facts {
+        #[arg(long)]
+        site: Option<String>,
+        /// Only agreements whose end date (or a lot's expiry) is within the next DAYS days, or
+        /// passed within the last DAYS (marked as ended).
+        #[arg(long, value_name = "DAYS")]
+        expiring: Option<u32>,
+        /// The register as it stood at WHEN (RFC 3339 or YYYY-MM-DD).
+        #[arg(long)]
+        at: Option<String>,
+        /// JSON Lines on stdout.
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// CSV with a header row.
+        #[arg(long)]
+        csv: bool,
+    },
     /// Pages whose any version contains TEXT, with when it appeared and disappeared.
     Search { text: String },
     /// Every stored response as WARC 1.1 records.

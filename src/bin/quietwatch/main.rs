@@ -200,6 +200,32 @@ fn dispatch(cli: &Cli) -> Result<u8> {
             let hits = lib(search::search(&read_store(cli)?, query))?;
             write!(out, "{}", text::render_search(&hits, query))?;
         }
+        Command::Facts {
+            site,
+            expiring,
+            at,
+            json,
+            csv,
+        } => {
+            if let (Ok(c), Some(name)) = (load_config(cli), site) {
+                lib(c.site_named(name))?;
+            }
+            let query = quietwatch::archive::register::RegisterQuery {
+                site: site.clone(),
+                expiring_days: *expiring,
+                at_ms: when(at.as_deref(), DayEdge::End)?,
+            };
+            let rows = lib(quietwatch::archive::register::register(
+                &read_store(cli)?,
+                &query,
+            ))?;
+            use quietwatch::output::register as reg;
+            match (*json, *csv) {
+                (true, _) => write!(out, "{}", reg::json_lines(&rows)?)?,
+                (_, true) => write!(out, "{}", reg::csv(&rows)?)?,
+                _ => write!(out, "{}", reg::render(&rows, &query))?,
+            }
+        }
         Command::Export(args) => cmd_export(cli, &mut out, args)?,
         Command::Feed { site, out: file } => {
             let config = load_config(cli).ok();

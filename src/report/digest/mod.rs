@@ -49,6 +49,7 @@ pub const MAX_SUBJECT_CHARS: usize = 200;
 const MAX_EXCERPT_LINES: usize = 12;
 const MAX_LINE_CHARS: usize = 300;
 const MAX_FIGURES: usize = 10;
+const MAX_FACTS: usize = 12;
 const MAX_DOCUMENTS: usize = 10;
 const MAX_TITLE_CHARS: usize = 300;
 const MAX_SUMMARY_CHARS: usize = 500;
@@ -303,6 +304,7 @@ mod tests {
 
     fn change(id: i64, site: &str, kind: ChangeKind, sig: Significance, title: &str) -> Change {
         Change {
+            facts: Vec::new(),
             id,
             detected_at: "2026-11-22T06:00:12Z".into(),
             site: site.into(),

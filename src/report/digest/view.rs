@@ -82,6 +82,10 @@ pub(super) struct ItemView {
     pub(super) notes: Vec<String>,
     pub(super) redirect_to: Option<String>,
     pub(super) redirect_href: Option<String>,
+    /// The fact changes, as a before/after table shown above the excerpt.
+    pub(super) facts: Vec<FactRowView>,
+    /// Fact changes beyond the cap, counted.
+    pub(super) facts_more: usize,
     pub(super) figures: Vec<String>,
     pub(super) documents_added: Vec<Link>,
     pub(super) documents_removed: Vec<Link>,
@@ -90,6 +94,15 @@ pub(super) struct ItemView {
     pub(super) page_link: Option<String>,
     pub(super) diff_link: Option<String>,
     pub(super) detected_at: String,
+}
+
+/// One fact change: its label, and the value as shown before and after (`None`: the fact
+/// was added, or removed).
+#[derive(Debug, Serialize)]
+pub(super) struct FactRowView {
+    pub(super) label: String,
+    pub(super) before: Option<String>,
+    pub(super) after: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -383,6 +396,8 @@ fn item_view(c: &Change, archive: Option<&str>) -> ItemView {
             .redirect_to
             .as_deref()
             .map(|r| one_line(r, crate::markup::MAX_LINK_URL_CHARS)),
+        facts: fact_rows(c),
+        facts_more: c.facts.len().saturating_sub(MAX_FACTS),
         figures: figure_lines(c),
         documents_added: document_links(&d.documents_added),
         documents_removed: document_links(&d.documents_removed),
@@ -392,6 +407,19 @@ fn item_view(c: &Change, archive: Option<&str>) -> ItemView {
         diff_link,
         detected_at: one_line(&c.detected_at, 40),
     }
+}
+
+/// The fact changes as table rows, capped; each cell one line.
+fn fact_rows(c: &Change) -> Vec<FactRowView> {
+    c.facts
+        .iter()
+        .take(MAX_FACTS)
+        .map(|f| FactRowView {
+            label: one_line(&f.label, 120),
+            before: crate::model::fact_before(f).map(|s| one_line(&s, 120)),
+            after: crate::model::fact_after(f).map(|s| one_line(&s, 120)),
+        })
+        .collect()
 }
 
 /// "£25bn → £17bn", "new: …", "gone: …", capped.

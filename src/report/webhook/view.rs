@@ -193,8 +193,14 @@ impl ChangeView {
 pub fn fact_rows(c: &Change) -> Vec<FactRow> {
     let cell = |s: &str| one_line(s, MAX_FACT_CHARS);
     let mut rows = Vec::new();
-    // Fact changes (SPEC "Facts") go first here once `Change` carries them: one row per fact,
-    // label = its label, before/after = its `from_text`/`to_text` (else `from`/`to`).
+    // Fact changes (SPEC "Facts") first: one row per fact, its label, before/after as shown.
+    for f in &c.facts {
+        rows.push(FactRow {
+            label: cell(&f.label),
+            before: crate::model::fact_before(f).as_deref().map(cell),
+            after: crate::model::fact_after(f).as_deref().map(cell),
+        });
+    }
     for f in &c.detail.figures {
         if f.before.is_none() && f.after.is_none() {
             continue;
@@ -291,6 +297,7 @@ mod tests {
 
     fn change() -> Change {
         Change {
+            facts: Vec::new(),
             id: 7,
             detected_at: "2026-11-22T06:00:12Z".into(),
             site: "GCA agreements".into(),
