@@ -431,3 +431,181 @@ fn watch_config_errors_name_file_line_and_key() {
     assert_eq!(default.digest.ending_within_days, 90);
     assert!(default.watches.is_empty());
 }
+
+fn ending_pages(end: &str, lot: &str) -> Vec<(&'static str, &'static str, String)> {
+    vec![
+        (
+            "rm6401",
+            "RM6401 Cloud Compute",
+            format!(
+                "<p>Cloud compute for the public sector.</p>\
+                 <dl><dt>Agreement ID</dt><dd>RM6401</dd><dt>End date</dt><dd>{end}</dd></dl>\
+                 <h3>Lot 2 - Cloud hosting</h3><p>Expires {lot}</p>"
+            ),
+        ),
+        (
+            "rm6402",
+            "RM6402 Estates",
+            "<dl><dt>Agreement ID</dt><dd>RM6402</dd><dt>End date</dt><dd>{{date:300}}</dd></dl>"
+                .to_string(),
+        ),
+        // A listing states an end date (its first card's), but is no agreement.
+        (
+            "listing",
+            "All agreements",
+            "<ul><li><h3>RM6403 Fleet</h3><dl><dt>End date</dt><dd>{{date:10}}</dd></dl></li>\
+             <li><h3>RM6404 Print</h3><dl><dt>End date</dt><dd>{{date:500}}</dd></dl></li></ul>"
+                .to_string(),
+        ),
+    ]
+}
+
+fn as_version<'a>(
+    v: &'a [(&'static str, &'static str, String)],
+) -> Vec<(&'static str, &'static str, &'a str)> {
+    v.iter().map(|(p, t, m)| (*p, *t, m.as_str())).collect()
+}
+
+fn in_days(days: u64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Days::new(days))
+        .format("%d/%m/%Y")
+        .to_string()
+}
+
+fn endings(h: &Harness, changes: &[Change]) -> Vec<(String, String, String)> {
+    let base = h.url("w", "/");
+    let mut out: Vec<_> = changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Ending)
+        .map(|c| {
+            (
+                c.url.trim_start_matches(base.as_str()).to_string(),
+                c.facts[0].name.clone(),
+                c.summary.clone(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn ending_soon_is_announced_once_per_end_date() {
+    let tmp = tempfile::tempdir().unwrap();
+    let v1 = ending_pages("{{date:30}}", "{{date:200}}");
+    let v2 = ending_pages("{{date:40}}", "{{date:45}}");
+    let (v1, v2) = (as_version(&v1), as_version(&v2));
+    let h = harness(tmp.path(), &[&v1, &v2], "").await;
+
+    h.server.set_version(1);
+    let baseline = h.crawl().await;
+    assert!(
+        h.changes_of_run(&baseline).is_empty(),
+        "nothing on the baseline"
+    );
+
+    // The first run after it announces what ends within 90 days (the default): RM6401,
+    // not its lot (200 days), not RM6402 (300 days), not the listing.
+    let run = h.crawl().await;
+    let changes = h.changes_of_run(&run);
+    assert_eq!(
+        endings(&h, &changes),
+        vec![(
+            "rm6401".into(),
+            "end_date".into(),
+            format!("RM6401 ends on {} (in 30 days)", in_days(30))
+        )],
+        "{changes:#?}"
+    );
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    let c = &changes[0];
+    assert_eq!(c.significance, Significance::Major);
+    assert_eq!(c.title, "RM6401 Cloud Compute");
+    assert_eq!(c.facts[0].to_text.as_deref(), Some(in_days(30).as_str()));
+    // The summary line counts it.
+    assert!(
+        run.summary_line().contains("1 ending soon"),
+        "{}",
+        run.summary_line()
+    );
+
+    // Not again while the end date stays.
+    let again = h.crawl().await;
+    assert!(h.changes_of_run(&again).is_empty());
+
+    // A new end date is announced again, and the lot now expiring within 90 days too.
+    h.server.set_version(2);
+    let run = h.crawl().await;
+    let changes = h.changes_of_run(&run);
+    assert_eq!(
+        endings(&h, &changes),
+        vec![
+            (
+                "rm6401".into(),
+                "end_date".into(),
+                format!("RM6401 ends on {} (in 40 days)", in_days(40))
+            ),
+            (
+                "rm6401".into(),
+                "lot:2".into(),
+                format!(
+                    "lot 2 “Cloud hosting” expires on {} (in 45 days)",
+                    in_days(45)
+                )
+            ),
+        ],
+        "{changes:#?}"
+    );
+    let again = h.crawl().await;
+    assert!(h.changes_of_run(&again).is_empty());
+
+    // In the change JSON, "facts" holds the end date.
+    let out = qw(&h.config_path, &["changes", "--json"]).await;
+    let line: serde_json::Value = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|l| l["kind"] == "ending")
+        .expect("an ending line");
+    let want = (chrono::Utc::now().date_naive() + chrono::Days::new(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    assert_eq!(line["facts"][0]["name"], "end_date");
+    assert_eq!(line["facts"][0]["to"], want.as_str());
+    assert!(line["facts"][0]["from"].is_null());
+
+    // The digest lists it in "Ending soon", before the site's own changes.
+    let out = qw(&h.config_path, &["digest", "--dry-run"]).await;
+    let text = &out.stdout;
+    let ending = text.find("== Ending soon ==").expect(text);
+    let site = text.find("== Agreements ==").expect(text);
+    assert!(ending < site, "{text}");
+    assert!(
+        text.contains("Subject: [quietwatch] 3 ending soon"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn ending_within_days_0_turns_it_off() {
+    let tmp = tempfile::tempdir().unwrap();
+    let v1 = ending_pages("{{date:30}}", "{{date:5}}");
+    let v1 = as_version(&v1);
+    let site = write_site(tmp.path(), &[&v1], "");
+    let config = site.join("quietwatch.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace(
+            "out_dir = \"digests\"",
+            "out_dir = \"digests\"\nending_within_days = 0",
+        ),
+    )
+    .unwrap();
+    let h = Harness::start(FixtureSite::Dir(site), &[]).await;
+    assert_eq!(h.config.digest.ending_within_days, 0);
+    for _ in 0..3 {
+        let run = h.crawl().await;
+        assert!(h.changes_of_run(&run).is_empty());
+    }
+}

@@ -112,6 +112,17 @@ pub fn end_day(date: &str) -> Option<NaiveDate> {
     next.pred_opt()
 }
 
+/// An ISO date as a UK page writes it: `16/01/2027`, `June 2026`.
+fn uk_date(date: &str) -> String {
+    if let Ok(d) = NaiveDate::parse_from_str(date, "%Y-%m-%d") {
+        return d.format("%d/%m/%Y").to_string();
+    }
+    match NaiveDate::parse_from_str(&format!("{date}-01"), "%Y-%m-%d") {
+        Ok(d) => d.format("%B %Y").to_string(),
+        Err(_) => date.to_string(),
+    }
+}
+
 /// The `ending` records due: every end date within `within_days` of `today` (inclusive)
 /// that was not the one last announced for its agreement or lot. `within_days = 0`: none.
 pub fn due(
@@ -155,7 +166,7 @@ pub fn due(
 }
 
 fn record(page: &PageEnds, end: &End, days: i64) -> NewChange {
-    let shown = end.text.clone().unwrap_or_else(|| end.date.clone());
+    let shown = end.text.clone().unwrap_or_else(|| uk_date(&end.date));
     let when = match days {
         0 => "today".to_string(),
         1 => "tomorrow".to_string(),
@@ -267,6 +278,8 @@ mod tests {
         assert_eq!(end_day("2026-02"), Some(day("2026-02-28")));
         assert_eq!(end_day("2026-12"), Some(day("2026-12-31")));
         assert_eq!(end_day("soon"), None);
+        assert_eq!(uk_date("2026-06"), "June 2026");
+        assert_eq!(uk_date("2026-06-16"), "16/06/2026");
         let p = page(vec![end("end_date", "2026-12-02", "2 December 2026")]);
         let got = due(&[p], &HashMap::new(), day("2026-12-02"), 90);
         assert_eq!(
