@@ -212,14 +212,21 @@ fn environment() -> Result<Environment<'static>, DigestError> {
 
 fn subject(settings: &DigestSettings, view: &View) -> String {
     let prefix = one_line(&settings.subject_prefix, 60);
-    // What the reader watches for comes first: phrase hits, then what ends soon, then every
-    // other kind in SPEC's order.
+    // What the reader watches for comes first: phrase hits and fact changes, then what ends
+    // soon, then every kind in SPEC's order.
     let mut parts: Vec<String> = Vec::new();
     if view.phrase_hits > 0 {
         parts.push(format!(
             "{} {}",
             view.phrase_hits,
             plural(view.phrase_hits, "phrase hit", "phrase hits")
+        ));
+    }
+    if view.fact_changes > 0 {
+        parts.push(format!(
+            "{} {}",
+            view.fact_changes,
+            plural(view.fact_changes, "fact change", "fact changes")
         ));
     }
     let (ending, rest): (Vec<_>, Vec<_>) = view

@@ -21,6 +21,9 @@ pub(super) struct View {
     /// Watched-phrase records (both kinds), counted first in the subject.
     #[serde(skip)]
     pub(super) phrase_hits: usize,
+    /// Records with fact changes, counted next in the subject.
+    #[serde(skip)]
+    pub(super) fact_changes: usize,
     #[serde(skip)]
     pub(super) subject_sites: Vec<String>,
     #[serde(skip)]
@@ -153,6 +156,13 @@ pub(super) fn build_view(
         .filter(|(_, n)| *n > 0)
         .collect();
     let phrase_hits = input.changes.iter().filter(|c| c.kind.is_phrase()).count();
+    // Records that state fact changes (an `ending` record's fact is its end date: counted
+    // as "ending soon", not here).
+    let fact_changes = input
+        .changes
+        .iter()
+        .filter(|c| c.kind != ChangeKind::Ending && !c.facts.is_empty())
+        .count();
     // Sites with a major change come first, otherwise in first-appearance order.
     let has_major = |site: &str| {
         input
@@ -206,6 +216,7 @@ pub(super) fn build_view(
         archive_url: archive,
         kind_counts,
         phrase_hits,
+        fact_changes,
         subject_sites,
         baseline_pages,
     }
