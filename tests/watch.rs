@@ -349,7 +349,7 @@ async fn phrases_watch_only_their_sites_and_show_first_in_json_and_digest() {
     let site = text.find("== Agreements ==").expect(text);
     assert!(phrases < site, "{text}");
     assert!(
-        text.contains("Subject: [quietwatch] 2 phrase hits, 2 changed"),
+        text.contains("Subject: [quietwatch] 2 phrase hits, 2 fact changes, 2 changed"),
         "{text}"
     );
     assert!(text.contains("Agreements: RM6201 Energy"), "{text}");
@@ -581,7 +581,7 @@ async fn ending_soon_is_announced_once_per_end_date() {
     let site = text.find("== Agreements ==").expect(text);
     assert!(ending < site, "{text}");
     assert!(
-        text.contains("Subject: [quietwatch] 3 ending soon"),
+        text.contains("Subject: [quietwatch] 1 fact change, 3 ending soon"),
         "{text}"
     );
 }
