@@ -74,6 +74,7 @@ impl DemoReport {
             }
             let _ = writeln!(s);
         }
+        self.render_fact_changes(&mut s);
         if let Some((eml, html)) = &self.digest {
             let _ = writeln!(s, "digest: {}", self.subject);
             let _ = writeln!(s, "  {}", html.display());
@@ -89,6 +90,35 @@ impl DemoReport {
         s
     }
 }
+
+impl DemoReport {
+    /// The facts that changed in run 2, page by page (SPEC "Facts"): what a bid team reads.
+    fn render_fact_changes(&self, s: &mut String) {
+        let with_facts: Vec<&Change> = self
+            .changes
+            .iter()
+            // An `ending` record's fact is its end date, shown under "ending soon".
+            .filter(|c| !c.facts.is_empty() && c.kind != ChangeKind::Ending)
+            .collect();
+        if with_facts.is_empty() {
+            return;
+        }
+        let _ = writeln!(s, "fact changes in run 2:");
+        for c in with_facts {
+            let _ = writeln!(s, "  {}", crate::markup::one_line(&c.title, 100));
+            for f in c.facts.iter().take(MAX_DEMO_FACTS) {
+                let _ = writeln!(s, "    {}", crate::markup::one_line(&f.words(), 200));
+            }
+            if c.facts.len() > MAX_DEMO_FACTS {
+                let _ = writeln!(s, "    and {} more", c.facts.len() - MAX_DEMO_FACTS);
+            }
+        }
+        let _ = writeln!(s);
+    }
+}
+
+/// Fact changes the demo prints per page.
+const MAX_DEMO_FACTS: usize = 6;
 
 /// Runs the demo in `dir` (created if needed) or a new directory under the system's temp
 /// directory, which is kept so the digest and archive can be looked at afterwards.

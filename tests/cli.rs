@@ -40,6 +40,7 @@ const SPEC_FIELDS: &[&str] = &[
     "words_added",
     "words_removed",
     "similarity",
+    "facts",
 ];
 
 // ------------------------------------------------------------------ running the binary
@@ -282,7 +283,53 @@ fn changes_json_is_spec_shaped_oldest_first_and_stable() {
         }
         assert!(c["redirect_to"].is_null() || c["redirect_to"].is_string());
         assert!(c["similarity"].is_null() || c["similarity"].is_f64());
+        // SPEC "Facts": always an array; each element has exactly SPEC's fields.
+        let facts = c["facts"].as_array().expect("facts is an array");
+        for f in facts {
+            let keys: BTreeSet<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
+            let want: BTreeSet<&str> = ["name", "label", "from", "to", "from_text", "to_text"]
+                .into_iter()
+                .collect();
+            assert_eq!(keys, want, "fact change {f}");
+        }
+        if c["kind"] != "changed" {
+            assert!(
+                facts.is_empty(),
+                "only a changed record carries facts: {c:?}"
+            );
+        }
     }
+
+    // The end date of RM6098 as SPEC's example has it: typed values and the text as shown.
+    let tepas = url("gca", "/agreements/RM6098");
+    let tepas = lines
+        .iter()
+        .find(|c| c["url"] == tepas.as_str())
+        .expect("RM6098 has a record");
+    let end = tepas["facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "end_date")
+        .expect("RM6098's end date change");
+    assert_eq!(end["label"], "End date");
+    assert_eq!(
+        (&end["from"], &end["to"]),
+        (
+            &serde_json::json!("2026-06-16"),
+            &serde_json::json!("2026-12-16")
+        )
+    );
+    assert_eq!(
+        (&end["from_text"], &end["to_text"]),
+        (
+            &serde_json::json!("16/06/2026"),
+            &serde_json::json!("16/12/2026")
+        )
+    );
+    assert!(tepas["summary"].as_str().unwrap().starts_with(
+        "lot 4 \"Information assurance\" removed; end date 16/06/2026 → 16/12/2026 (+6 months)"
+    ));
 
     // The quiet deletion and the quiet rewrite, as SPEC.md describes them.
     let me = url("gca", MARKET_ENGAGEMENT);

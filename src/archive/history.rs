@@ -12,10 +12,12 @@
 //! - finds a page by what a user typed the same way everywhere ([`find_page`]): the URL as
 //!   given, an alias, the trailing-slash twin, or the URL without its fragment.
 
-use crate::model::{Change, FetchPurpose};
+use crate::analyse::facts::{self, Facts};
+use crate::model::{Change, FactChange, FetchPurpose};
 use crate::store::{
     format_ms, ChangeFilter, FetchRow, PageRow, Store, StoreError, Version, VersionSpan,
 };
+use std::collections::BTreeMap;
 
 /// Errors from the history queries, each naming the URL or query so the message stands alone.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +71,10 @@ pub struct PageHistory {
     pub versions: Vec<VersionSpan>,
     pub fetches: Vec<FetchRow>,
     pub changes: Vec<ChangeAt>,
+    /// Each version's fact changes against the version before it (from the facts stored
+    /// with them; nothing is parsed again), by version id; versions whose facts are the same
+    /// as the previous one's are absent.
+    pub fact_changes: BTreeMap<i64, Vec<FactChange>>,
 }
 
 /// A change with its detection time in milliseconds (the JSON shape carries only seconds,
@@ -137,6 +143,7 @@ pub fn page_history(store: &Store, url: &str) -> Result<PageHistory> {
             change,
         })
         .collect();
+    let fact_changes = fact_changes_of_versions(store, &versions)?;
     Ok(PageHistory {
         page,
         site,
@@ -144,7 +151,28 @@ pub fn page_history(store: &Store, url: &str) -> Result<PageHistory> {
         versions,
         fetches,
         changes,
+        fact_changes,
     })
+}
+
+/// Each version's fact changes against the one before it (the first version has none).
+fn fact_changes_of_versions(
+    store: &Store,
+    versions: &[VersionSpan],
+) -> Result<BTreeMap<i64, Vec<FactChange>>> {
+    let mut out = BTreeMap::new();
+    let mut previous: Option<Facts> = None;
+    for v in versions {
+        let now = Facts::from(store.facts_of_version(v.id)?);
+        if let Some(before) = &previous {
+            let changes = facts::diff(before, &now);
+            if !changes.is_empty() {
+                out.insert(v.id, changes);
+            }
+        }
+        previous = Some(now);
+    }
+    Ok(out)
 }
 
 /// Whether a fetch saw a version of the page (a 2xx with a stored version, or a 304).

@@ -79,6 +79,7 @@ pub fn history_json(h: &PageHistory) -> Vec<serde_json::Value> {
                 "first_seen": format_ms(v.first_seen),
                 "last_seen": format_ms(v.last_seen),
                 "seen_count": v.seen_count,
+                "fact_changes": h.fact_changes.get(&v.id).cloned().unwrap_or_default(),
             }),
         ));
     }

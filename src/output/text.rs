@@ -209,11 +209,24 @@ fn render_change(out: &mut String, c: &Change) {
     let _ = writeln!(out, "  [{}]", extra.join("; "));
 }
 
+/// A version's fact changes, one per line beneath it: `facts: end date 16/06/2026 →
+/// 16/12/2026 (+6 months)`.
+fn render_fact_changes(out: &mut String, changes: Option<&Vec<crate::model::FactChange>>) {
+    for c in changes.into_iter().flatten() {
+        let _ = writeln!(
+            out,
+            "{INDENT}fact: {}",
+            crate::markup::one_line(&c.words(), 300)
+        );
+    }
+}
+
 fn render_group(
     out: &mut String,
     g: &Group<'_>,
     versions: &BTreeMap<i64, &VersionSpan>,
     previous: &BTreeMap<i64, i64>,
+    fact_changes: &BTreeMap<i64, Vec<crate::model::FactChange>>,
     introduced: &mut std::collections::BTreeSet<i64>,
 ) {
     let (Some(first), Some(last)) = (g.fetches.first(), g.fetches.last()) else {
@@ -249,6 +262,7 @@ fn render_group(
                     v.body_size,
                     short_sha(&v.sha256_hex())
                 );
+                render_fact_changes(out, fact_changes.get(id));
             }
             let answered = answered(&g.fetches);
             let (a, b) = (
@@ -373,7 +387,14 @@ pub fn render_history(h: &PageHistory) -> String {
         // A change detected before this fetch ends the current run of checks.
         while let Some(c) = changes.next_if(|c| c.at_ms <= f.meta.fetched_at) {
             if let Some(g) = current.take() {
-                render_group(&mut out, &g, &versions, &previous, &mut introduced);
+                render_group(
+                    &mut out,
+                    &g,
+                    &versions,
+                    &previous,
+                    &h.fact_changes,
+                    &mut introduced,
+                );
             }
             render_change(&mut out, &c.change);
         }
@@ -382,7 +403,14 @@ pub fn render_history(h: &PageHistory) -> String {
             Some(g) if same_group(&g.key, &key) => g.fetches.push(f),
             _ => {
                 if let Some(g) = current.take() {
-                    render_group(&mut out, &g, &versions, &previous, &mut introduced);
+                    render_group(
+                        &mut out,
+                        &g,
+                        &versions,
+                        &previous,
+                        &h.fact_changes,
+                        &mut introduced,
+                    );
                 }
                 current = Some(Group {
                     key,
@@ -392,7 +420,14 @@ pub fn render_history(h: &PageHistory) -> String {
         }
     }
     if let Some(g) = current.take() {
-        render_group(&mut out, &g, &versions, &previous, &mut introduced);
+        render_group(
+            &mut out,
+            &g,
+            &versions,
+            &previous,
+            &h.fact_changes,
+            &mut introduced,
+        );
     }
     for c in changes {
         render_change(&mut out, &c.change);

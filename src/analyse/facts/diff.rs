@@ -9,7 +9,8 @@
 //!   trailing full stop); money also keeps its qualifier and rate (`£650 per day` → `£650
 //!   per hour` is a change).
 //! * A link is compared by target only: a link whose text was reworded, or that moved on the
-//!   page, is not a change; one added or removed is.
+//!   page, is not a change; one added or removed is (major). A link whose target changed
+//!   under the same text is one change from target to target, not major.
 //! * A lot changes when its title, status or expiry does; the change's `from`/`to` are the
 //!   part that changed (the expiry dates, else the statuses, else the titles).
 //! * [`FactChange::is_major`]: a well-known fact, any lot, a link added or removed.
@@ -19,7 +20,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::labels::is_well_known;
-use super::values::{first_day, money_context, text_key};
+use super::values::{display_date, first_day, money_context, text_key};
 use super::{Fact, FactKind, FactValue, Facts};
 
 /// Texts quoted in a summary are capped at this many characters.
@@ -71,10 +72,10 @@ impl FactChange {
             } else {
                 text.to_owned()
             };
-            let how = if self.to.is_none() {
-                "removed"
-            } else {
-                "added"
+            let how = match (&self.from, &self.to) {
+                (Some(_), Some(_)) => "now goes elsewhere",
+                (_, None) => "removed",
+                (None, _) => "added",
             };
             return format!("link {} {how}", quote(&what));
         }
@@ -109,8 +110,8 @@ impl FactChange {
                 let from = self.from_text.as_deref().unwrap_or("");
                 let to = self.to_text.as_deref().unwrap_or("");
                 let mut s = match (a, b) {
-                    (FactValue::Date(_), FactValue::Date(_)) => {
-                        format!("{head} expires {} → {}", cap(from), cap(to))
+                    (FactValue::Date(x), FactValue::Date(y)) => {
+                        format!("{head} expires {} → {}", display_date(x), display_date(y))
                     }
                     _ => format!("{head} {} → {}", cap(from), cap(to)),
                 };
@@ -133,18 +134,32 @@ fn quote(s: &str) -> String {
 
 /// The facts that differ between two versions: removed and changed ones in the old
 /// version's order, then added ones in the new version's.
+///
+/// A link removed and a link added with the same text are one link whose target changed (a
+/// replaced file, a new form address): one change from the old target to the new, not
+/// major, where a link that came or went with its text is.
 pub fn diff(old: &Facts, new: &Facts) -> Vec<FactChange> {
+    let added: Vec<&Fact> = new.iter().filter(|b| old.get(&b.name).is_none()).collect();
+    let mut retargets: Vec<Option<&Fact>> = vec![None; added.len()];
     let mut out = Vec::new();
     for a in old {
         match new.get(&a.name) {
-            None => out.push(FactChange {
-                name: a.name.clone(),
-                label: a.label.clone(),
-                from: Some(a.value.clone()),
-                to: None,
-                from_text: Some(a.text.clone()),
-                to_text: None,
-            }),
+            None => {
+                if let Some(slot) = retarget_slot(a, &added, &retargets) {
+                    if let Some(s) = retargets.get_mut(slot) {
+                        *s = Some(a);
+                    }
+                    continue;
+                }
+                out.push(FactChange {
+                    name: a.name.clone(),
+                    label: a.label.clone(),
+                    from: Some(a.value.clone()),
+                    to: None,
+                    from_text: Some(a.text.clone()),
+                    to_text: None,
+                });
+            }
             Some(b) => {
                 if let Some(c) = changed(a, b) {
                     out.push(c);
@@ -152,19 +167,35 @@ pub fn diff(old: &Facts, new: &Facts) -> Vec<FactChange> {
             }
         }
     }
-    for b in new {
-        if old.get(&b.name).is_none() {
-            out.push(FactChange {
-                name: b.name.clone(),
-                label: b.label.clone(),
-                from: None,
-                to: Some(b.value.clone()),
-                from_text: None,
-                to_text: Some(b.text.clone()),
-            });
-        }
+    for (b, was) in added.iter().zip(&retargets) {
+        let target = |f: &Fact| FactValue::Text(f.key().unwrap_or("").to_owned());
+        out.push(FactChange {
+            name: b.name.clone(),
+            label: b.label.clone(),
+            from: was.map(target),
+            to: Some(if was.is_some() {
+                target(b)
+            } else {
+                b.value.clone()
+            }),
+            from_text: was.map(|a| a.text.clone()),
+            to_text: Some(b.text.clone()),
+        });
     }
     out
+}
+
+/// The added link with the same text as the removed link `a`, not yet paired.
+fn retarget_slot(a: &Fact, added: &[&Fact], paired: &[Option<&Fact>]) -> Option<usize> {
+    if a.kind() != FactKind::Link || a.text.is_empty() {
+        return None;
+    }
+    let key = text_key(&a.text);
+    added.iter().enumerate().position(|(i, b)| {
+        b.kind() == FactKind::Link
+            && paired.get(i).is_some_and(Option::is_none)
+            && text_key(&b.text) == key
+    })
 }
 
 /// The summary of fact changes, major ones first: `end date … (+6 months); lot 3 … removed`.
@@ -273,5 +304,230 @@ fn months_words(m: u32) -> String {
         12 => "1 year".to_owned(),
         m if m % 12 == 0 => format!("{} years", m / 12),
         m => format!("{m} months"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(list: Vec<Fact>) -> Facts {
+        Facts::from(list)
+    }
+
+    fn words(old: Vec<Fact>, new: Vec<Fact>) -> Vec<String> {
+        diff(&facts(old), &facts(new))
+            .iter()
+            .map(FactChange::words)
+            .collect()
+    }
+
+    fn lot(id: &str, title: &str, status: Option<&str>, expires: Option<&str>) -> Fact {
+        Fact::lot(
+            id,
+            title,
+            status.map(String::from),
+            expires.map(String::from),
+        )
+    }
+
+    #[test]
+    fn dates_with_durations() {
+        let end = |t: &str| Fact::new("end_date", "End date", t);
+        assert_eq!(
+            words(vec![end("16/06/2026")], vec![end("16/12/2026")]),
+            ["end date 16/06/2026 → 16/12/2026 (+6 months)"]
+        );
+        assert_eq!(
+            words(vec![end("16/06/2026")], vec![end("16/03/2026")]),
+            ["end date 16/06/2026 → 16/03/2026 (brought forward 3 months)"]
+        );
+        assert_eq!(
+            words(vec![end("16/06/2026")], vec![end("16 June 2027")]),
+            ["end date 16/06/2026 → 16 June 2027 (+1 year)"]
+        );
+        assert_eq!(
+            words(vec![end("16/06/2026")], vec![end("31/07/2026")]),
+            ["end date 16/06/2026 → 31/07/2026 (+45 days)"]
+        );
+        assert_eq!(
+            words(vec![end("June 2026")], vec![end("June 2028")]),
+            ["end date June 2026 → June 2028 (+2 years)"]
+        );
+        // The same date written another way is not a change.
+        assert!(words(vec![end("16/06/2026")], vec![end("16 June 2026")]).is_empty());
+        assert!(words(vec![end("16/06/2026")], vec![end("2026-06-16")]).is_empty());
+        // A month is not the first of that month.
+        assert_eq!(
+            words(vec![end("1 June 2026")], vec![end("June 2026")]).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn counts_statuses_money_and_text() {
+        let f = |n: &str, l: &str, t: &str| Fact::new(n, l, t);
+        assert_eq!(
+            words(
+                vec![
+                    f("suppliers", "Suppliers", "42"),
+                    f("status", "Status", "Live")
+                ],
+                vec![
+                    f("suppliers", "Suppliers", "38"),
+                    f("status", "Status", "Expired")
+                ]
+            ),
+            ["suppliers 42 → 38", "status Live → Expired"]
+        );
+        assert!(words(
+            vec![f("status", "Status", "Live")],
+            vec![f("status", "Status", "LIVE")]
+        )
+        .is_empty());
+        assert!(words(
+            vec![f("value", "Value", "£1.2m")],
+            vec![f("value", "Value", "£1,200,000")]
+        )
+        .is_empty());
+        assert_eq!(
+            words(
+                vec![f("rate", "Rate", "£650 per day")],
+                vec![f("rate", "Rate", "£650 per hour")]
+            ),
+            ["rate £650 per day → £650 per hour"]
+        );
+        assert_eq!(
+            words(vec![], vec![f("value", "Total value", "£25bn")]),
+            ["value £25bn added"]
+        );
+        assert_eq!(
+            words(vec![f("regulation", "Regulation", "PCR 2015")], vec![]),
+            ["regulation PCR 2015 removed"]
+        );
+    }
+
+    #[test]
+    fn lots() {
+        let old = vec![
+            lot("1", "Hardware", Some("Live"), None),
+            lot("3", "Cloud hosting", Some("Live"), None),
+            lot("4", "Services", None, Some("2026-06-16")),
+        ];
+        let new = vec![
+            lot("1", "Hardware", Some("Expired"), None),
+            lot("4", "Services", None, Some("2026-12-16")),
+            lot("5", "Cyber", None, None),
+        ];
+        let changes = diff(&facts(old.clone()), &facts(new));
+        let w: Vec<String> = changes.iter().map(FactChange::words).collect();
+        assert_eq!(
+            w,
+            [
+                "lot 1 \"Hardware\" Live → Expired",
+                "lot 3 \"Cloud hosting\" removed",
+                "lot 4 \"Services\" expires 16/06/2026 → 16/12/2026 (+6 months)",
+                "lot 5 \"Cyber\" added",
+            ]
+        );
+        assert!(changes.iter().all(FactChange::is_major));
+        let removed = &changes[1];
+        assert_eq!(removed.from, Some(FactValue::Text("Live".into())));
+        assert_eq!(removed.to, None);
+        assert!(diff(&facts(old.clone()), &facts(old)).is_empty());
+    }
+
+    #[test]
+    fn links_by_target_only() {
+        let a = Fact::link("https://x.test/data", "View this dataset");
+        let reworded = Fact::link("https://x.test/data", "See the dataset");
+        let other = Fact::link("https://x.test/other", "Other");
+        assert!(diff(
+            &facts(vec![a.clone(), other.clone()]),
+            &facts(vec![other.clone(), reworded])
+        )
+        .is_empty());
+        let c = diff(&facts(vec![a.clone(), other.clone()]), &facts(vec![other]));
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].words(), "link \"View this dataset\" removed");
+        assert!(c[0].is_major());
+        let c = diff(&facts(vec![]), &facts(vec![a.clone()]));
+        assert_eq!(c[0].words(), "link \"View this dataset\" added");
+        // Same text, new target: one change, not major.
+        let replaced = Fact::link("https://x.test/data-v2.ods", "View this dataset");
+        let c = diff(&facts(vec![a]), &facts(vec![replaced]));
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(
+            c[0].words(),
+            "link \"View this dataset\" now goes elsewhere"
+        );
+        assert_eq!(
+            c[0].from,
+            Some(FactValue::Text("https://x.test/data".into()))
+        );
+        assert_eq!(
+            c[0].to,
+            Some(FactValue::Text("https://x.test/data-v2.ods".into()))
+        );
+        assert!(!c[0].is_major());
+    }
+
+    #[test]
+    fn major_and_summary_order() {
+        let old = facts(vec![
+            Fact::new("regulation", "Regulation", "PCR 2015"),
+            Fact::new("end_date", "End date", "16/06/2026"),
+            lot("3", "Cloud hosting", None, None),
+        ]);
+        let new = facts(vec![
+            Fact::new("regulation", "Regulation", "PA 2023"),
+            Fact::new("end_date", "End date", "16/12/2026"),
+        ]);
+        let c = diff(&old, &new);
+        assert!(!c[0].is_major() && c[1].is_major() && c[2].is_major());
+        assert_eq!(
+            summary(&c),
+            "end date 16/06/2026 → 16/12/2026 (+6 months); lot 3 \"Cloud hosting\" removed; \
+             regulation PCR 2015 → PA 2023"
+        );
+    }
+
+    #[test]
+    fn json_shape_and_round_trip() {
+        let old = facts(vec![
+            Fact::new("end_date", "End date", "16/06/2026"),
+            Fact::new("suppliers", "Suppliers", "42"),
+            Fact::new("value", "Value", "£650"),
+            Fact::new("reference", "Agreement ID", "rm 6098"),
+            lot("3", "Cloud hosting", Some("Live"), None),
+        ]);
+        let new = facts(vec![
+            Fact::new("end_date", "End date", "16/12/2026"),
+            Fact::new("suppliers", "Suppliers", "38"),
+            Fact::new("value", "Value", "£700"),
+            Fact::new("reference", "Agreement ID", "RM6099"),
+        ]);
+        let c = diff(&old, &new);
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(
+            json[0],
+            serde_json::json!({"name": "end_date", "label": "End date", "from": "2026-06-16",
+                "to": "2026-12-16", "from_text": "16/06/2026", "to_text": "16/12/2026"})
+        );
+        assert_eq!(json[1]["from"], serde_json::json!(42));
+        assert_eq!(json[2]["from"], serde_json::json!(650.0));
+        assert_eq!(json[3]["to"], serde_json::json!("RM6099"));
+        assert_eq!(json[4]["name"], "lot:3");
+        assert_eq!(json[4]["from"], "Live");
+        assert_eq!(json[4]["to"], serde_json::Value::Null);
+        let back: Vec<FactChange> = serde_json::from_value(json).unwrap();
+        assert_eq!(back, c);
+        // Facts as the store keeps them read back the same.
+        let stored = serde_json::to_string(&old).unwrap();
+        let read: Facts = serde_json::from_str(&stored).unwrap();
+        assert_eq!(read, old);
+        assert_eq!(read.get("value").unwrap().value, FactValue::Money(650.0));
+        assert_eq!(read.get("suppliers").unwrap().value, FactValue::Count(42));
+        assert!(serde_json::from_str::<FactValue>("true").is_err());
     }
 }

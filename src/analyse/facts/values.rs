@@ -239,6 +239,15 @@ pub fn last_day(iso: &str) -> Option<NaiveDate> {
     next.pred_opt()
 }
 
+/// An ISO date as UK pages show it: `16/06/2026`, `June 2026` (anything else unchanged).
+pub fn display_date(iso: &str) -> String {
+    match (iso.len(), first_day(iso)) {
+        (10, Some(d)) => d.format("%d/%m/%Y").to_string(),
+        (7, Some(d)) => d.format("%B %Y").to_string(),
+        _ => iso.to_owned(),
+    }
+}
+
 /// An amount in pounds: `£1.2m`, `£25bn`, `£17 billion`, `£650 per day`, `£1,200,000`,
 /// `£2.5 million`, `up to £500k`, `GBP 1,000`.
 pub fn parse_money(s: &str) -> Option<f64> {
@@ -453,6 +462,8 @@ mod tests {
         assert_eq!(last_day("2026-12"), NaiveDate::from_ymd_opt(2026, 12, 31));
         assert_eq!(first_day("2026-06"), NaiveDate::from_ymd_opt(2026, 6, 1));
         assert_eq!(last_day("2026-06-16"), NaiveDate::from_ymd_opt(2026, 6, 16));
+        assert_eq!(display_date("2026-06-16"), "16/06/2026");
+        assert_eq!(display_date("2026-06"), "June 2026");
         assert!(is_iso_date("2026-06-16") && is_iso_date("2026-06"));
         assert!(!is_iso_date("2026-13") && !is_iso_date("2026-02-30") && !is_iso_date("26-06-16"));
     }

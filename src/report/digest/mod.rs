@@ -431,6 +431,71 @@ mod tests {
     }
 
     #[test]
+    fn fact_changes_are_a_before_after_table_above_the_excerpt() {
+        let mut c = change(
+            1,
+            "GCA agreements",
+            ChangeKind::Changed,
+            Significance::Major,
+            "RM6098",
+        );
+        c.facts = vec![
+            crate::model::FactChange {
+                name: "end_date".into(),
+                label: "End date".into(),
+                from: Some(crate::model::FactValue::Date("2026-06-16".into())),
+                to: Some(crate::model::FactValue::Date("2026-12-16".into())),
+                from_text: Some("16/06/2026".into()),
+                to_text: Some("16/12/2026".into()),
+            },
+            crate::model::FactChange {
+                name: "lot:3".into(),
+                label: "Lot 3: <i>Cloud</i> hosting".into(),
+                from: Some(crate::model::FactValue::Text("Live".into())),
+                to: None,
+                from_text: Some("Cloud hosting".into()),
+                to_text: None,
+            },
+        ];
+        c.detail.excerpt = vec![ExcerptLine {
+            tag: '+',
+            segments: vec![Segment {
+                text: "16/12/2026".into(),
+                emphasised: true,
+            }],
+            whole: false,
+        }];
+        let input = DigestInput {
+            changes: vec![c],
+            ..Default::default()
+        };
+        let d = render(&input, &settings(), now()).unwrap();
+        let table = d.html.find("<th").expect("a fact table");
+        let excerpt = d.html.find("Consolas").expect("an excerpt");
+        assert!(table < excerpt, "the facts come first");
+        assert!(d.html.contains(">End date</td>"), "{}", d.html);
+        assert!(
+            d.html.contains(">16/06/2026</td>") && d.html.contains("<strong>16/12/2026</strong>")
+        );
+        assert!(
+            d.html.contains("Lot 3: &lt;i&gt;Cloud&lt;/i&gt; hosting"),
+            "{}",
+            d.html
+        );
+        assert!(d.html.contains("<em>(removed)</em>"));
+        assert!(
+            d.text
+                .contains("  Facts:\n    End date: 16/06/2026 → 16/12/2026\n"),
+            "{}",
+            d.text
+        );
+        assert!(d
+            .text
+            .contains("    Lot 3: <i>Cloud</i> hosting: Cloud hosting → (removed)"));
+        assert!(d.text.find("Facts:") < d.text.find("Diff excerpt:"));
+    }
+
+    #[test]
     fn hostile_title_is_escaped_and_never_reaches_the_subject() {
         let mut c = change(
             1,

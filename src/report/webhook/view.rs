@@ -389,6 +389,43 @@ mod tests {
     }
 
     #[test]
+    fn fact_changes_are_the_first_rows_cleaned() {
+        let mut c = change();
+        c.detail.figures = vec![FigureChange {
+            before: Some("£25bn".into()),
+            after: Some("£17bn".into()),
+        }];
+        c.facts = vec![
+            crate::model::FactChange {
+                name: "end_date".into(),
+                label: "End\u{202e} date\n".into(),
+                from: Some(crate::model::FactValue::Date("2026-06-16".into())),
+                to: Some(crate::model::FactValue::Date("2026-12-16".into())),
+                from_text: Some("16/06/2026".into()),
+                to_text: None,
+            },
+            crate::model::FactChange {
+                name: "lot:3".into(),
+                label: "Lot 3: Cloud hosting".into(),
+                from: Some(crate::model::FactValue::Text("Live".into())),
+                to: None,
+                from_text: Some("Cloud hosting".into()),
+                to_text: None,
+            },
+        ];
+        let rows = fact_rows(&c);
+        assert_eq!(rows[0].label, "End date");
+        assert_eq!(rows[0].before.as_deref(), Some("16/06/2026"));
+        // No text shown: the typed value stands in.
+        assert_eq!(rows[0].after.as_deref(), Some("2026-12-16"));
+        assert_eq!(
+            (rows[1].before.as_deref(), rows[1].after.as_deref()),
+            (Some("Cloud hosting"), None)
+        );
+        assert_eq!(rows[2].label, "Figure");
+    }
+
+    #[test]
     fn major_changes_come_first_in_delivery_order() {
         let mut a = change();
         a.significance = Significance::Minor;
