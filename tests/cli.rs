@@ -41,6 +41,8 @@ const SPEC_FIELDS: &[&str] = &[
     "words_removed",
     "similarity",
     "facts",
+    // Watched phrases (SPEC "Watched phrases"): null but on phrase records.
+    "phrase",
 ];
 
 // ------------------------------------------------------------------ running the binary
