@@ -248,13 +248,23 @@ mod tests {
             end("lot:3", "2027-03-31", "31/03/2027"),
             end("lot:4", "2026-11-30", "30/11/2026"),
         ]);
-        let got = due(std::slice::from_ref(&p), &HashMap::new(), day("2026-12-02"), 90);
+        let got = due(
+            std::slice::from_ref(&p),
+            &HashMap::new(),
+            day("2026-12-02"),
+            90,
+        );
         let summaries: Vec<&str> = got.iter().map(|e| e.change.summary.as_str()).collect();
         assert_eq!(summaries, vec!["RM6098 ends on 16/12/2026 (in 14 days)"]);
         assert_eq!(got[0].change.kind, ChangeKind::Ending);
         assert_eq!(got[0].change.significance, Significance::Major);
 
-        let got = due(std::slice::from_ref(&p), &HashMap::new(), day("2027-01-10"), 90);
+        let got = due(
+            std::slice::from_ref(&p),
+            &HashMap::new(),
+            day("2027-01-10"),
+            90,
+        );
         assert_eq!(got.len(), 1);
         assert_eq!(
             got[0].change.summary,

@@ -611,6 +611,47 @@ mod tests {
     }
 
     #[test]
+    fn watched_phrases_then_ending_soon_come_first_and_are_escaped() {
+        use ChangeKind::*;
+        use Significance::*;
+        let mut hit = change(3, "NHS England", PhraseAppeared, Major, "<b>Staffing</b>");
+        hit.phrase = Some("market engagement".into());
+        hit.summary = "“market engagement” appeared: “<script>x</script> market engagement”".into();
+        let mut ending = change(2, "GCA agreements", Ending, Major, "RM6187");
+        ending.summary = "RM6187 ends on 31/01/2027 (in 60 days)".into();
+        let input = DigestInput {
+            changes: vec![
+                change(1, "GCA agreements", Changed, Minor, "A page"),
+                ending,
+                hit,
+            ],
+            ..Default::default()
+        };
+        let d = render(&input, &settings(), now()).unwrap();
+        assert_eq!(
+            d.subject,
+            "[quietwatch] 1 phrase hit, 1 ending soon, 1 changed — GCA agreements, NHS England"
+        );
+        let at = |s: &str| d.text.find(s).unwrap_or_else(|| panic!("{s}: {}", d.text));
+        assert!(at("== Watched phrases ==") < at("== Ending soon =="));
+        assert!(at("== Ending soon ==") < at("== GCA agreements =="));
+        // A topic section names each item's site; the site's own section lists only the rest.
+        assert!(
+            d.text.contains("] NHS England: <b>Staffing</b>"),
+            "{}",
+            d.text
+        );
+        assert!(!d.text.contains("== NHS England =="), "{}", d.text);
+        assert!(d.html.contains("Watched phrases") && d.html.contains("Ending soon"));
+        assert!(
+            d.html.contains("&lt;script&gt;x&lt;/script&gt;"),
+            "{}",
+            d.html
+        );
+        assert!(!d.html.contains("<script>") && !d.html.contains("<b>Staffing"));
+    }
+
+    #[test]
     fn item_count_is_capped() {
         let changes = (1..=(MAX_ITEMS as i64 + 7))
             .map(|i| change(i, "S", ChangeKind::Changed, Significance::Minor, "t"))

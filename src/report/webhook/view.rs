@@ -319,6 +319,31 @@ mod tests {
     }
 
     #[test]
+    fn phrase_and_ending_records_lead_and_name_their_phrase() {
+        let mut minor = change();
+        minor.significance = Significance::Minor;
+        let mut major = change();
+        major.id = 2;
+        let mut ending = change();
+        ending.id = 3;
+        ending.kind = ChangeKind::Ending;
+        let mut hit = change();
+        hit.id = 4;
+        hit.kind = ChangeKind::PhraseDisappeared;
+        hit.phrase = Some("market\u{202e} engagement".into());
+        let all = [&minor, &major, &ending, &hit];
+        assert_eq!(delivery_order(&all), vec![3, 2, 1, 0]);
+        let v = ChangeView::new(&hit, None);
+        assert!(
+            v.heading
+                .starts_with("PHRASE DISAPPEARED “market engagement” — "),
+            "{}",
+            v.heading
+        );
+        assert_eq!(ChangeView::new(&ending, None).kind_label, "ENDING SOON");
+    }
+
+    #[test]
     fn heading_falls_back_to_the_url_and_labels_the_kind() {
         let v = ChangeView::new(&change(), None);
         assert_eq!(
