@@ -247,6 +247,8 @@ impl Extractor {
 
         let mut seen = HashSet::new();
         let mut links = Vec::new();
+        // Each href resolved once: facts look their content links up here.
+        let mut resolved: HashMap<&str, Url> = HashMap::new();
         for href in &meta.hrefs {
             if links.len() >= MAX_LINKS {
                 tracing::debug!(page = %base, "link cap reached");
@@ -255,6 +257,9 @@ impl Extractor {
             let Some(url) = crate::urlnorm::resolve(&link_base, href) else {
                 continue;
             };
+            if self.read_facts {
+                resolved.insert(href.as_str(), url.clone());
+            }
             if url == page || canonical.as_ref() == Some(&url) {
                 continue;
             }
@@ -283,6 +288,7 @@ impl Extractor {
         let mut facts = self.read_facts.then(|| {
             Collector::new(
                 &link_base,
+                &resolved,
                 &page,
                 canonical.as_ref(),
                 &self.ignore_text,

@@ -21,7 +21,7 @@
 //! (read even where they lie outside the compared content); lots and links still come from
 //! the compared content. Bounded: block text, block count, link count and facts are capped.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use ego_tree::NodeId;
 use regex::Regex;
@@ -105,7 +105,9 @@ struct Cell {
 struct Block {
     kind: Kind,
     text: String,
-    pieces: Vec<String>,
+    /// The raw text and where the markup cut it (pieces are only made for short blocks).
+    raw: String,
+    cuts: Vec<usize>,
     /// Inside a `facts` selector match.
     panel: bool,
     /// Read from the compared content (not only from a panel outside it).
@@ -114,11 +116,30 @@ struct Block {
     table: Option<usize>,
     head: bool,
     cells: Vec<Cell>,
+    /// Too long to be a candidate (its text was not folded).
+    long: bool,
 }
 
+/// A block without a colon or digit may still be a status word (`Expired – Data Still
+/// Received`) up to about this many bytes.
+const MAX_STATUS_BYTES: usize = 48;
+
+/// Raw text (before folding) longer than this makes a block [`Block::long`].
+const LONG_RAW_BYTES: usize = 2 * MAX_CANDIDATE_BYTES;
+
+/// Blocks longer than this are neither label/value lines nor tag lines.
+const MAX_CANDIDATE_BYTES: usize = 320;
+
 impl Block {
-    fn pieces(&self) -> Vec<&str> {
-        self.pieces.iter().map(String::as_str).collect()
+    /// Whether the block starts like a lot line (`Lot 1…`), before any regex is run.
+    fn may_be_lot(&self) -> bool {
+        self.text
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("lot "))
+    }
+
+    fn short(&self) -> bool {
+        !self.long && self.text.len() <= MAX_CANDIDATE_BYTES
     }
 }
 
@@ -188,6 +209,7 @@ struct Frame {
 /// Reads facts from the elements and texts of a filtered walk (see the module docs).
 pub struct Collector<'r> {
     base: &'r Url,
+    resolved: &'r HashMap<&'r str, Url>,
     page: &'r Url,
     canonical: Option<&'r Url>,
     patterns: &'r [Regex],
@@ -209,10 +231,12 @@ pub struct Collector<'r> {
 }
 
 impl<'r> Collector<'r> {
-    /// `base` resolves links, `page` (and `canonical`) are the page itself, `patterns` the
-    /// site's `ignore_text`, `panels` the elements the site's `facts` selector matched.
+    /// `base` resolves links (`resolved` holds the hrefs extraction already resolved),
+    /// `page` (and `canonical`) are the page itself, `patterns` the site's `ignore_text`,
+    /// `panels` the elements the site's `facts` selector matched.
     pub fn new(
         base: &'r Url,
+        resolved: &'r HashMap<&'r str, Url>,
         page: &'r Url,
         canonical: Option<&'r Url>,
         patterns: &'r [Regex],
@@ -220,6 +244,7 @@ impl<'r> Collector<'r> {
     ) -> Collector<'r> {
         Collector {
             base,
+            resolved,
             page,
             canonical,
             patterns,
@@ -337,7 +362,10 @@ impl<'r> Collector<'r> {
                 self.cut(false);
                 if self.content && self.aside == 0 && self.link.is_none() {
                     if let Some(url) = scraper_attr(e, "href")
-                        .and_then(|h| crate::urlnorm::resolve(self.base, h))
+                        .and_then(|h| match self.resolved.get(h) {
+                            Some(u) => Some(u.clone()),
+                            None => crate::urlnorm::resolve(self.base, h),
+                        })
                         .filter(|u| u != self.page && Some(u) != self.canonical)
                     {
                         self.link = Some((url, String::new()));
@@ -446,7 +474,57 @@ impl<'r> Collector<'r> {
         if self.blocks.len() >= MAX_BLOCKS {
             return;
         }
-        let text = self.clean(&b.raw);
+        // A long block can be no label/value line, tag line or cell value: its text is not
+        // folded (the lines renderer already does that work once), unless it starts a lot.
+        let lot_like = b
+            .raw
+            .trim_start()
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("lot "));
+        // Prose with neither a colon nor a digit, longer than a status word, is no
+        // candidate either (every typed value has a digit; a label/value line has a colon).
+        let plain = !matches!(b.kind, Kind::Dt | Kind::Dd | Kind::Row)
+            && self.in_panel == 0
+            && b.raw.len() > 2 * MAX_STATUS_BYTES
+            && !b.raw.bytes().any(|c| c == b':' || c.is_ascii_digit());
+        let long = (b.raw.len() > LONG_RAW_BYTES || plain) && !lot_like;
+        let text = if long {
+            String::new()
+        } else {
+            self.clean(&b.raw)
+        };
+        let cells: Vec<Cell> = b
+            .cells
+            .iter()
+            .map(|c| Cell {
+                text: if c.text.len() > LONG_RAW_BYTES {
+                    String::new()
+                } else {
+                    self.clean(&c.text)
+                },
+                header: c.header,
+            })
+            .collect();
+        if !long && text.is_empty() && cells.iter().all(|c| c.text.is_empty()) {
+            return;
+        }
+        self.blocks.push(Block {
+            kind: b.kind,
+            text,
+            raw: b.raw,
+            cuts: b.cuts,
+            panel: self.in_panel > 0,
+            content: self.content,
+            dl: b.dl,
+            table: b.table,
+            head: b.head,
+            cells,
+            long,
+        });
+    }
+
+    /// A block's pieces as the markup cut them, cleaned like its text.
+    fn pieces(&self, b: &Block) -> Vec<String> {
         let mut pieces = Vec::new();
         let mut from = 0;
         for &at in b.cuts.iter().chain(std::iter::once(&b.raw.len())) {
@@ -458,28 +536,7 @@ impl<'r> Collector<'r> {
             }
             from = at;
         }
-        let cells: Vec<Cell> = b
-            .cells
-            .iter()
-            .map(|c| Cell {
-                text: self.clean(&c.text),
-                header: c.header,
-            })
-            .collect();
-        if text.is_empty() && cells.iter().all(|c| c.text.is_empty()) {
-            return;
-        }
-        self.blocks.push(Block {
-            kind: b.kind,
-            text,
-            pieces,
-            panel: self.in_panel > 0,
-            content: self.content,
-            dl: b.dl,
-            table: b.table,
-            head: b.head,
-            cells,
-        });
+        pieces
     }
 
     fn add_link(&mut self, url: Url, text: &str) {
@@ -538,31 +595,17 @@ impl<'r> Collector<'r> {
                     }
                 }
                 Kind::Heading | Kind::Item | Kind::Para | Kind::Dd => {
-                    let pieces = b.pieces();
-                    if b.content {
-                        if let Some(mut lot) = lot_of(&b.text, &pieces) {
-                            for (j, next) in
-                                blocks.iter().enumerate().skip(i + 1).take(LOT_LOOKAHEAD)
-                            {
-                                let np = next.pieces();
-                                if next.kind == Kind::Row
-                                    || lot_of(&next.text, &np).is_some()
-                                    || !is_tag_line(&next.text, &np)
-                                {
-                                    break;
-                                }
-                                lot.absorb(tags_in(&next.text, &np));
-                                if let Some(u) = used.get_mut(j) {
-                                    *u = true;
-                                }
-                            }
+                    if b.content && b.may_be_lot() {
+                        if let Some(lot) = self.lot_block(i, &mut used) {
                             facts.push(lot.into_fact());
                             continue;
                         }
                     }
-                    if !pairs_ok || b.kind == Kind::Heading && !b.panel {
+                    if !pairs_ok || !b.short() || b.kind == Kind::Heading && !b.panel {
                         continue;
                     }
+                    let owned = self.pieces(b);
+                    let pieces: Vec<&str> = owned.iter().map(String::as_str).collect();
                     if let Some((label, value)) = label_value(&b.text, &pieces) {
                         facts.push(Fact::new(name_of(&label), &label, &value));
                     } else if let Some(f) = two_pieces(b, &pieces) {
@@ -585,6 +628,38 @@ impl<'r> Collector<'r> {
             facts.push(Fact::link(url.as_str(), text));
         }
         facts.into_vec()
+    }
+}
+
+impl Collector<'_> {
+    /// The lot block `i` starts, with the tag lines just after it (marked used).
+    fn lot_block(&self, i: usize, used: &mut [bool]) -> Option<super::text::LotParts> {
+        let b = self.blocks.get(i)?;
+        let owned = self.pieces(b);
+        let pieces: Vec<&str> = owned.iter().map(String::as_str).collect();
+        let mut lot = lot_of(&b.text, &pieces)?;
+        for (j, next) in self
+            .blocks
+            .iter()
+            .enumerate()
+            .skip(i + 1)
+            .take(LOT_LOOKAHEAD)
+        {
+            let another_lot = next.may_be_lot() && lot_of(&next.text, &[]).is_some();
+            if next.kind == Kind::Row || another_lot || !next.short() {
+                break;
+            }
+            let owned = self.pieces(next);
+            let np: Vec<&str> = owned.iter().map(String::as_str).collect();
+            if !is_tag_line(&next.text, &np) {
+                break;
+            }
+            lot.absorb(tags_in(&next.text, &np));
+            if let Some(u) = used.get_mut(j) {
+                *u = true;
+            }
+        }
+        Some(lot)
     }
 }
 
@@ -902,15 +977,13 @@ mod tests {
 
     #[test]
     fn facts_selector_reads_only_its_panel_even_outside_the_content() {
-        let html = format!(
-            "<html><body><main><p>Status: Withdrawn</p><dl><dt>End date</dt><dd>01/01/2030</dd></dl>\
+        let html = "<html><body><main><p>Status: Withdrawn</p><dl><dt>End date</dt><dd>01/01/2030</dd></dl>\
              <p>Lot 1: Hardware</p></main><aside class=\"key-facts\"><h3>Key facts</h3>\
              <h4>Agreement ID</h4><p>RM6098</p><h4>Start date</h4><p>17/06/2022</p>\
              <dl><dt>End date</dt><dd>16/06/2026</dd></dl><div><span>Suppliers</span> \
-             <span>42</span></div><p>Status: Live</p></aside></body></html>"
-        );
+             <span>42</span></div><p>Status: Live</p></aside></body></html>";
         let x = Extractor::new(None, &[], &[], Some(".key-facts")).unwrap();
-        let e = x.extract(&html, &Url::parse(PAGE).unwrap());
+        let e = x.extract(html, &Url::parse(PAGE).unwrap());
         assert!(
             !e.text.contains("Key facts"),
             "the panel is not compared text"

@@ -133,6 +133,13 @@ pub(super) fn is_tag_line(text: &str, segments: &[&str]) -> bool {
 /// A lot line: `Lot 1: Title`, `Lot 2a – Title Expired: 31/03/2025`, `Lot 3.1 - Title`.
 /// A bare `Lot 4` has an empty title (a table row's next cell may hold it).
 pub(super) fn lot_of(text: &str, segments: &[&str]) -> Option<LotParts> {
+    if !text
+        .trim_start()
+        .get(..3)
+        .is_some_and(|p| p.eq_ignore_ascii_case("lot"))
+    {
+        return None;
+    }
     let text = fold(text);
     let c = LOT.as_ref()?.captures(&text)?;
     let id = c.get(1)?.as_str().to_lowercase();
@@ -161,6 +168,9 @@ pub(super) fn lot_id(text: &str) -> Option<String> {
 /// `segments`, a first piece ending in a colon is the label even with no space after it
 /// (`<strong>Label:</strong>value`).
 pub(super) fn label_value(text: &str, segments: &[&str]) -> Option<(String, String)> {
+    if !text.contains(':') {
+        return None;
+    }
     let text = fold(text);
     let (label, value) = match segments
         .first()

@@ -84,22 +84,26 @@ static CANONICAL_REFERENCE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len().min(4096));
     for word in s.split(|c: char| c.is_whitespace() || c.is_control()) {
-        let word: String = word
-            .chars()
-            .filter(|c| {
+        if word.is_empty() {
+            continue;
+        }
+        let start = out.len();
+        if start > 0 {
+            out.push(' ');
+        }
+        if word.is_ascii() {
+            out.push_str(word);
+        } else {
+            out.extend(word.chars().filter(|c| {
                 !matches!(
                     c,
                     '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}'
                 )
-            })
-            .collect();
-        if word.is_empty() {
-            continue;
+            }));
+            if out.len() == start + usize::from(start > 0) {
+                out.truncate(start); // the word was all invisible characters
+            }
         }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(&word);
     }
     out
 }
