@@ -11,7 +11,7 @@
 use crate::config::Config;
 use crate::crawl::NoProgress;
 use crate::error::{Error, Result};
-use crate::model::Change;
+use crate::model::{Change, ChangeKind};
 use crate::run::{RunOptions, RunReport};
 use crate::store::{ChangeFilter, Store};
 use quietwatch_fixture::{demo_site, FixtureServer};
@@ -42,18 +42,38 @@ impl DemoReport {
         );
         let _ = writeln!(s, "run 1 (version 1): {}", self.baseline.summary_line());
         let _ = writeln!(s, "run 2 (version 2): {}\n", self.second.summary_line());
-        let _ = writeln!(s, "changes found in run 2:");
-        for c in &self.changes {
-            let _ = writeln!(
-                s,
-                "  {:<12} {:<5}  {}\n               {}",
-                c.kind.label(),
-                c.significance,
-                c.url,
-                c.summary
-            );
+        let phrases: Vec<&Change> = self.changes.iter().filter(|c| c.kind.is_phrase()).collect();
+        let ending: Vec<&Change> = self
+            .changes
+            .iter()
+            .filter(|c| c.kind == ChangeKind::Ending)
+            .collect();
+        let rest: Vec<&Change> = self
+            .changes
+            .iter()
+            .filter(|c| !c.kind.is_phrase() && c.kind != ChangeKind::Ending)
+            .collect();
+        for (heading, list) in [
+            ("watched phrases in run 2:", &phrases),
+            ("ending soon:", &ending),
+            ("changes found in run 2:", &rest),
+        ] {
+            if list.is_empty() {
+                continue;
+            }
+            let _ = writeln!(s, "{heading}");
+            for c in list.iter() {
+                let _ = writeln!(
+                    s,
+                    "  {:<18} {:<5}  {}\n                     {}",
+                    c.kind.label(),
+                    c.significance,
+                    c.url,
+                    c.summary
+                );
+            }
+            let _ = writeln!(s);
         }
-        let _ = writeln!(s);
         self.render_fact_changes(&mut s);
         if let Some((eml, html)) = &self.digest {
             let _ = writeln!(s, "digest: {}", self.subject);
@@ -77,7 +97,8 @@ impl DemoReport {
         let with_facts: Vec<&Change> = self
             .changes
             .iter()
-            .filter(|c| !c.facts.is_empty())
+            // An `ending` record's fact is its end date, shown under "ending soon".
+            .filter(|c| !c.facts.is_empty() && c.kind != ChangeKind::Ending)
             .collect();
         if with_facts.is_empty() {
             return;

@@ -84,6 +84,14 @@ named_enum! {
         Added = "added",
         Restored = "restored",
         Unreachable = "unreachable",
+        /// A `[[watch]]` phrase newly found on a page (SPEC.md, "Watched phrases"); filed
+        /// beside the page's own record, not instead of it.
+        PhraseAppeared = "phrase_appeared",
+        /// A `[[watch]]` phrase no longer found on a page that is still live.
+        PhraseDisappeared = "phrase_disappeared",
+        /// An agreement or lot whose end date comes within `[digest] ending_within_days`,
+        /// announced once per end date (SPEC.md, "Facts").
+        Ending = "ending",
     }
 }
 
@@ -92,8 +100,20 @@ impl ChangeKind {
     pub fn label(self) -> &'static str {
         match self {
             ChangeKind::SoftRemoved => "soft removed",
+            ChangeKind::PhraseAppeared => "phrase appeared",
+            ChangeKind::PhraseDisappeared => "phrase disappeared",
+            ChangeKind::Ending => "ending soon",
             other => other.as_str(),
         }
+    }
+
+    /// A record about a watched phrase, which does not count against "one record per page
+    /// per run".
+    pub fn is_phrase(self) -> bool {
+        matches!(
+            self,
+            ChangeKind::PhraseAppeared | ChangeKind::PhraseDisappeared
+        )
     }
 }
 
@@ -251,6 +271,10 @@ pub struct Change {
     /// The facts that changed (SPEC.md "Facts"); `[]` when none did.
     #[serde(default)]
     pub facts: Vec<FactChange>,
+    /// The `[[watch]]` phrase of a `phrase_appeared` / `phrase_disappeared` record, as
+    /// configured; `null` for every other kind.
+    #[serde(default)]
+    pub phrase: Option<String>,
     /// Digest-only detail; not part of the JSON line.
     #[serde(skip)]
     pub detail: ChangeDetail,

@@ -41,6 +41,8 @@ const SPEC_FIELDS: &[&str] = &[
     "words_removed",
     "similarity",
     "facts",
+    // Watched phrases (SPEC "Watched phrases"): null but on phrase records.
+    "phrase",
 ];
 
 // ------------------------------------------------------------------ running the binary
@@ -167,7 +169,11 @@ fn build_shared() -> Shared {
         .build()
         .unwrap();
     let site = demo_site();
-    let template = String::from_utf8(site.read("quietwatch.toml").unwrap()).unwrap();
+    // What ends soon depends on the day the tests run (tests/detect_demo.rs checks it): it
+    // is kept out of these counts.
+    let template = String::from_utf8(site.read("quietwatch.toml").unwrap())
+        .unwrap()
+        .replace("ending_within_days = 90", "ending_within_days = 0");
     let server = rt.block_on(FixtureServer::start(site)).unwrap();
     let config = dir.join("quietwatch.toml");
     std::fs::write(&config, server.expand_hosts(&template)).unwrap();
@@ -226,7 +232,8 @@ fn two_crawls_record_a_baseline_then_the_planted_changes() {
     );
     let second = s.crawl2.ok();
     assert!(
-        second.contains("18 changes") && second.contains("3 changes"),
+        // GCA: 18 pages' own records and 3 watched-phrase records.
+        second.contains("21 changes") && second.contains("3 changes"),
         "{second}"
     );
     // crawl sends nothing and writes no digest.
@@ -242,7 +249,11 @@ fn changes_json_is_spec_shaped_oldest_first_and_stable() {
     let second = qw(&["changes", "--json"]);
     assert_eq!(first.stdout, second.stdout, "same archive, same output");
     let lines = changes_json(&[]);
-    assert_eq!(lines.len(), 21, "EXPECTED.md: 18 + 3 records in run 2");
+    assert_eq!(
+        lines.len(),
+        24,
+        "EXPECTED.md: 18 + 3 records in run 2, and 3 watched-phrase records"
+    );
 
     let spec: BTreeSet<&str> = SPEC_FIELDS.iter().copied().collect();
     let mut last_id = 0;
@@ -356,13 +367,13 @@ fn changes_filters_by_time_and_site() {
     let future_text = qw(&["changes", "--since", "2999-01-01T00:00:00Z"]).ok();
     assert_eq!(future_text.trim(), "no changes");
     // Run 2 started after `between`: every change is after it, none after the last one.
-    assert_eq!(changes_json(&["--since", &shared().between]).len(), 21);
+    assert_eq!(changes_json(&["--since", &shared().between]).len(), 24);
 
     let nhs = changes_json(&["--site", NHS]);
     assert_eq!(nhs.len(), 3);
     assert!(nhs.iter().all(|c| c["site"] == NHS));
     let gca = changes_json(&["--site", GCA]);
-    assert_eq!(gca.len(), 18);
+    assert_eq!(gca.len(), 21);
     assert!(gca.iter().all(|c| c["site"] == GCA));
     // The same records, the same ids, whatever the filter.
     let mut ids: Vec<i64> = nhs
@@ -828,12 +839,34 @@ fn demo_runs_and_its_digest_shows_the_quiet_deletion() {
     let config = dir.join("quietwatch.toml");
     let config_arg = config.display().to_string();
     let changes = qw_in(tmp.path(), &["--config", &config_arg, "changes", "--json"]).ok();
-    assert_eq!(changes.lines().count(), 21);
+    assert_eq!(demo_counts(&changes), (21, 3), "{changes}");
+
+    // It prints the watched phrases and what ends soon.
+    assert!(out.contains("watched phrases in run 2:"), "{out}");
+    assert!(out.contains("“being replaced” appeared"), "{out}");
 
     // A second demo in the same directory starts from a fresh archive.
     qw_in(tmp.path(), &["demo", "--dir", &dir_arg]).ok();
     let changes = qw_in(tmp.path(), &["--config", &config_arg, "changes", "--json"]).ok();
-    assert_eq!(changes.lines().count(), 21);
+    assert_eq!(demo_counts(&changes), (21, 3), "{changes}");
+}
+
+/// The demo's records as (pages' own records, watched-phrase records); "ending soon" records
+/// depend on the day the demo runs and are checked apart.
+fn demo_counts(json_lines: &str) -> (usize, usize) {
+    let kinds: Vec<String> = json_lines
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["kind"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let phrases = kinds.iter().filter(|k| k.starts_with("phrase_")).count();
+    let own = kinds
+        .iter()
+        .filter(|k| !k.starts_with("phrase_") && *k != "ending")
+        .count();
+    (own, phrases)
 }
 
 // ------------------------------------------------------------------ pipes
@@ -880,6 +913,6 @@ fn a_held_lock_is_exit_3_and_readers_are_not_blocked() {
         assert!(out.stderr.contains("holds the lock"), "{}", out.stderr);
     }
     // Reading the archive needs no lock.
-    assert_eq!(changes_json(&[]).len(), 21);
+    assert_eq!(changes_json(&[]).len(), 24);
     drop(lock);
 }

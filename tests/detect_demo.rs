@@ -75,7 +75,12 @@ fn table(
     changes: &[quietwatch::model::Change],
 ) -> BTreeMap<String, (ChangeKind, Significance)> {
     let mut got = BTreeMap::new();
-    for c in changes {
+    // Watched-phrase and "ending soon" records are beside a page's own record (checked on
+    // their own below); the page's own records are one per page.
+    for c in changes
+        .iter()
+        .filter(|c| !c.kind.is_phrase() && c.kind != ChangeKind::Ending)
+    {
         let prev = got.insert(c.url.clone(), (c.kind, c.significance));
         assert!(prev.is_none(), "two records for {} in one run", c.url);
     }
@@ -113,9 +118,21 @@ async fn every_planted_change_is_found_and_noise_is_not() {
         "the trailing-slash twins were fetched {twins} times"
     );
 
-    // Run 1 again, unchanged: nothing new (the noise differs on every request).
+    // Run 1 again, unchanged: nothing new (the noise differs on every request) but what ends
+    // soon, announced on the first run after the baseline (checked at the end).
     let r1b = h.crawl().await;
-    let again = h.changes_of_run(&r1b);
+    let mut endings: Vec<quietwatch::model::Change> = Vec::new();
+    let again: Vec<_> = h
+        .changes_of_run(&r1b)
+        .into_iter()
+        .filter(|c| {
+            let ending = c.kind == ChangeKind::Ending;
+            if ending {
+                endings.push(c.clone());
+            }
+            !ending
+        })
+        .collect();
     assert!(
         again.is_empty(),
         "an unchanged re-run filed changes: {again:#?}"
@@ -125,6 +142,12 @@ async fn every_planted_change_is_found_and_noise_is_not() {
     h.server.set_version(2);
     let r2 = h.crawl().await;
     let changes = h.changes_of_run(&r2);
+    endings.extend(
+        changes
+            .iter()
+            .filter(|c| c.kind == ChangeKind::Ending)
+            .cloned(),
+    );
     let got = table(&h, &changes);
     let mut want = BTreeMap::new();
     for (host, path, kind, sig) in run2_expected() {
@@ -184,12 +207,48 @@ async fn every_planted_change_is_found_and_noise_is_not() {
     );
     assert!(rewrite.from.is_some() && rewrite.to.is_some());
 
+    // The config's [[watch]] phrases: "market engagement" leaves RM6281 and the pipeline
+    // listing (its page of its own is removed: that record, and no phrase record), "being
+    // replaced" arrives on RM6281's banner.
+    let mut phrases: Vec<(String, ChangeKind, String)> = changes
+        .iter()
+        .filter(|c| c.kind.is_phrase())
+        .map(|c| (c.url.clone(), c.kind, c.phrase.clone().unwrap_or_default()))
+        .collect();
+    phrases.sort();
+    let mut want_phrases = vec![
+        (
+            h.url("gca", "/agreements/RM6281"),
+            ChangeKind::PhraseAppeared,
+            "being replaced".to_string(),
+        ),
+        (
+            h.url("gca", "/agreements/RM6281"),
+            ChangeKind::PhraseDisappeared,
+            "market engagement".to_string(),
+        ),
+        (
+            h.url("gca", "/agreements/upcoming"),
+            ChangeKind::PhraseDisappeared,
+            "market engagement".to_string(),
+        ),
+    ];
+    want_phrases.sort();
+    assert_eq!(phrases, want_phrases);
+
     // Run 3 (v3): only RM6194 comes back.
     h.server.set_version(3);
     let r3 = h.crawl().await;
     let c3: Vec<(String, ChangeKind)> = h
         .changes_of_run(&r3)
         .into_iter()
+        .filter(|c| {
+            let ending = c.kind == ChangeKind::Ending;
+            if ending {
+                endings.push(c.clone());
+            }
+            !ending
+        })
         .map(|c| (c.url, c.kind))
         .collect();
     assert_eq!(
@@ -201,7 +260,17 @@ async fn every_planted_change_is_found_and_noise_is_not() {
     // Run 4 (v4 = v3): RM6200's third consecutive 503 makes it unreachable, never removed.
     h.server.set_version(4);
     let r4 = h.crawl().await;
-    let c4 = h.changes_of_run(&r4);
+    let c4: Vec<_> = h
+        .changes_of_run(&r4)
+        .into_iter()
+        .filter(|c| {
+            let ending = c.kind == ChangeKind::Ending;
+            if ending {
+                endings.push(c.clone());
+            }
+            !ending
+        })
+        .collect();
     assert_eq!(c4.len(), 1, "run 4: {c4:#?}");
     assert_eq!(c4[0].url, h.url("gca", "/agreements/RM6200"));
     assert_eq!(c4[0].kind, ChangeKind::Unreachable);
@@ -212,6 +281,47 @@ async fn every_planted_change_is_found_and_noise_is_not() {
     let r5 = h.crawl().await;
     let c5 = h.changes_of_run(&r5);
     assert!(c5.is_empty(), "run 5: {c5:#?}");
+
+    // Ending soon: RM6187's end date is always 60 days ahead, announced once (on the first
+    // run after the baseline); whatever else is announced (fixed dates: it depends on the
+    // day) ends within 90 days of today, and no end date is announced twice.
+    let today = chrono::Utc::now().date_naive();
+    let mcf3: Vec<_> = endings
+        .iter()
+        .filter(|c| c.url == h.url("gca", "/agreements/RM6187"))
+        .collect();
+    assert_eq!(mcf3.len(), 1, "{endings:#?}");
+    let want = (today + chrono::Days::new(60))
+        .format("%Y-%m-%d")
+        .to_string();
+    let fact = &mcf3[0].facts[0];
+    assert_eq!(fact.name, "end_date");
+    assert_eq!(fact.to.as_ref().map(|v| v.to_string()), Some(want));
+    assert!(
+        mcf3[0].summary.starts_with("RM6187 ends on "),
+        "{}",
+        mcf3[0].summary
+    );
+    assert!(
+        mcf3[0].summary.ends_with("(in 60 days)"),
+        "{}",
+        mcf3[0].summary
+    );
+    let mut seen = std::collections::HashSet::new();
+    for c in &endings {
+        assert_eq!(c.significance, Significance::Major);
+        assert_eq!(c.facts.len(), 1, "{c:#?}");
+        let date = c.facts[0].to.as_ref().unwrap().to_string();
+        let day = quietwatch::analyse::ending::end_day(&date).unwrap();
+        assert!(
+            day >= today && day <= today + chrono::Days::new(90),
+            "{c:#?}"
+        );
+        assert!(
+            seen.insert((c.url.clone(), c.facts[0].name.clone(), date)),
+            "{c:#?}"
+        );
+    }
 
     // Never requested: robots-disallowed and denied URLs.
     for r in h.server.requests() {

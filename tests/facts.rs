@@ -291,6 +291,8 @@ db = "facts.db"
 [digest]
 min_significance = "minor"
 out_dir = "digests"
+# "Ending soon" records are tested in tests/watch.rs; these runs count fact changes only.
+ending_within_days = 0
 
 [[site]]
 name = "GOV.UK"

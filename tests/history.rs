@@ -132,6 +132,7 @@ fn change(page: i64, kind: ChangeKind, summary: &str, from: i64, to: Option<i64>
         words_added: 3,
         words_removed: 4,
         similarity: Some(0.5),
+        phrase: None,
         detail: ChangeDetail::default(),
     }
 }

@@ -129,6 +129,7 @@ fn settings(out_dir: &Path) -> DigestSettings {
         out_dir: out_dir.to_path_buf(),
         send_empty: false,
         archive_url: Some("http://127.0.0.1:8080".into()),
+        ending_within_days: 90,
     }
 }
 
@@ -226,6 +227,7 @@ fn seed_changes(store: &mut Store, site_name: &str, path: &str) -> Vec<i64> {
             words_added: 1,
             words_removed: 1,
             similarity: Some(0.8),
+            phrase: None,
             detail: ChangeDetail {
                 figures: vec![FigureChange {
                     before: Some("£25bn".into()),
@@ -261,6 +263,7 @@ fn seed_changes(store: &mut Store, site_name: &str, path: &str) -> Vec<i64> {
             words_added: 0,
             words_removed: 4,
             similarity: None,
+            phrase: None,
             detail: ChangeDetail::default(),
         },
     ];
@@ -578,6 +581,7 @@ async fn changes_below_the_threshold_are_settled_without_an_email() {
         words_added: 3,
         words_removed: 3,
         similarity: Some(0.99),
+        phrase: None,
         detail: ChangeDetail::default(),
     };
     store

@@ -175,6 +175,7 @@ async fn changes_are_paginated_newest_first() {
                 words_added: 1,
                 words_removed: 1,
                 similarity: None,
+                phrase: None,
                 detail: Default::default(),
             })
             .collect();
@@ -586,6 +587,7 @@ fn digest_links_point_at_the_matching_view() {
         words_added: 0,
         words_removed: 0,
         similarity: None,
+        phrase: None,
         detail: Default::default(),
     };
     assert_eq!(
@@ -621,13 +623,19 @@ fn local_links(body: &str) -> Vec<String> {
 /// the web UI over loopback: every route answers from what the crawler stored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_over_a_real_crawl_of_the_demo_site() {
-    let h = Harness::start(demo_site(), &[]).await;
+    // What ends soon depends on the day the test runs (tests/detect_demo.rs checks it).
+    let h = Harness::start(
+        demo_site(),
+        &[("ending_within_days = 90", "ending_within_days = 0")],
+    )
+    .await;
     let r1 = h.crawl().await;
     assert!(!r1.any_site_failed(), "{}", r1.summary_line());
     h.server.set_version(2);
     let r2 = h.crawl().await;
     let changes = h.changes_of_run(&r2);
-    assert_eq!(changes.len(), 21, "the demo's run 2: {changes:#?}");
+    // 18 + 3 pages' own records, and the 3 of the demo's watched phrases.
+    assert_eq!(changes.len(), 24, "the demo's run 2: {changes:#?}");
     let store = h.store();
     let base = fixture::start(h.db()).await;
     let page_of = |url: &str| format!("/page?url={}", enc(url));
@@ -685,7 +693,8 @@ async fn every_route_over_a_real_crawl_of_the_demo_site() {
         .iter()
         .filter(|c| c.significance == quietwatch::model::Significance::Major)
         .count();
-    assert_eq!(majors, 17);
+    // 17 of the pages' own records, and the 3 watched-phrase records.
+    assert_eq!(majors, 20);
     let major = get(&base, "/changes?significance=major").await;
     assert_eq!(rows(&major.body), majors);
     let nhs_site = "NHS England procurement";

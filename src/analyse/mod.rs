@@ -8,12 +8,17 @@
 //!   its linked documents; [`reader`] is the crawl's door to it.
 //! - [`figures`], [`diff`] and [`compare`] judge two versions of a text: which figures moved,
 //!   which lines and words changed, whether it is a `changed` record and how significant.
-//! - [`detect`] turns each page's observation into its new state and at most one record.
+//! - [`facts`] holds what a page states as facts; [`facts::phrases`] matches watched phrases.
+//! - [`ending`] decides which agreements and lots to announce as ending soon, from the facts
+//!   of each page's latest live version.
+//! - [`detect`] turns each page's observation into its new state and at most one record
+//!   (plus its watched-phrase records).
 
 pub mod charset;
 pub mod compare;
 pub mod detect;
 pub mod diff;
+pub mod ending;
 pub mod extract;
 pub mod facts;
 pub mod figures;

@@ -19,6 +19,8 @@ struct RawConfig {
     site: Vec<Spanned<RawSite>>,
     #[serde(default)]
     webhook: Vec<Spanned<RawWebhook>>,
+    #[serde(default)]
+    watch: Vec<Spanned<super::watch::RawWatch>>,
 }
 
 #[derive(Deserialize)]
@@ -51,6 +53,7 @@ struct RawDigest {
     out_dir: Option<Spanned<String>>,
     send_empty: Option<bool>,
     archive_url: Option<Spanned<String>>,
+    ending_within_days: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -128,6 +131,7 @@ pub(super) fn config(text: &str, path: &Path) -> Result<Config, ConfigError> {
     }
 
     let webhooks = build_webhooks(&ctx, raw.webhook)?;
+    let watches = super::watch::build_watches(&ctx, raw.watch, &sites)?;
     Ok(Config {
         source: path.to_path_buf(),
         crawl,
@@ -136,11 +140,12 @@ pub(super) fn config(text: &str, path: &Path) -> Result<Config, ConfigError> {
         smtp,
         sites,
         webhooks,
+        watches,
     })
 }
 
 /// Turns spans into `FILE:LINE: key: message` errors.
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     path: &'a Path,
     text: &'a str,
 }
@@ -158,7 +163,7 @@ impl Ctx<'_> {
             + 1
     }
 
-    fn invalid(
+    pub(super) fn invalid(
         &self,
         span: Option<&Range<usize>>,
         key: impl Into<String>,
@@ -502,6 +507,9 @@ fn build_digest(
         out.send_empty = s;
     }
     out.archive_url = raw.archive_url.map(|u| u.into_inner().trim().to_string());
+    if let Some(days) = raw.ending_within_days {
+        out.ending_within_days = days;
+    }
     Ok(out)
 }
 

@@ -18,6 +18,13 @@ pub const DB: &str = "quietwatch.db";
 pub const SUBJECT_PREFIX: &str = "[quietwatch]";
 pub const OUT_DIR: &str = "digests";
 pub const SEND_EMPTY: bool = false;
+/// `[digest] ending_within_days`: agreements and lots ending this soon are announced; 0 = off.
+pub const ENDING_WITHIN_DAYS: u32 = 90;
+
+/// Longest `[[watch]] phrase`, in characters and in words (a phrase is a few words); the
+/// matcher (`analyse::facts::phrases`) holds the same caps.
+pub const MAX_PHRASE_CHARS: usize = 200;
+pub const MAX_PHRASE_WORDS: usize = 20;
 
 pub const MAX_DEPTH: u32 = 2;
 pub const MAX_PAGES: usize = 5000;

@@ -21,9 +21,11 @@
 mod build;
 pub mod defaults;
 mod starter;
+pub mod watch;
 pub mod webhook;
 
 pub use starter::{starter_config, write_starter};
+pub use watch::{WatchConfig, WatchOn};
 pub use webhook::{UrlSource, WebhookConfig};
 
 use crate::model::Significance;
@@ -45,6 +47,8 @@ pub struct Config {
     pub sites: Vec<SiteConfig>,
     /// `[[webhook]]` channels, in file order.
     pub webhooks: Vec<WebhookConfig>,
+    /// `[[watch]]` phrases, in file order; every site name in them is a configured site.
+    pub watches: Vec<WatchConfig>,
 }
 
 /// `[crawl]`: politeness and patience, shared by every site.
@@ -109,6 +113,9 @@ pub struct DigestSettings {
     pub send_empty: bool,
     /// Base URL of `quietwatch serve`, to link each item to its view.
     pub archive_url: Option<String>,
+    /// Agreements and lots whose end date comes within this many days are announced once
+    /// (`ending` records); 0 turns it off.
+    pub ending_within_days: u32,
 }
 
 impl Default for DigestSettings {
@@ -121,6 +128,7 @@ impl Default for DigestSettings {
             out_dir: PathBuf::from(defaults::OUT_DIR),
             send_empty: defaults::SEND_EMPTY,
             archive_url: None,
+            ending_within_days: defaults::ENDING_WITHIN_DAYS,
         }
     }
 }

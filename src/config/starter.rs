@@ -5,9 +5,29 @@ use super::defaults as d;
 use super::ConfigError;
 use std::path::Path;
 
+/// The optional tables at the end of the starter config, commented out: nothing in them
+/// depends on a default.
+const OPTIONAL_TABLES: &str = r#"# Optional: phrases to hear about the moment they appear on, or vanish from, a page. Matched
+# whatever the case and spacing, on whole words ("supermarket engagement" is not "market
+# engagement"); one [[watch]] table per phrase.
+# [[watch]]
+# phrase = "market engagement"
+# sites = ["GCA agreements"]              # default: every site
+# on = "both"                             # appear | disappear | both
+
+# Optional: post the changes to a chat channel or your own system too, once per run. Each
+# webhook keeps its own "delivered" marks: one that is down gets its changes on a later run.
+# [[webhook]]
+# name = "bids channel"                   # unique; how errors and `quietwatch channels` name it
+# url_env = "QUIETWATCH_SLACK_URL"        # the URL is a secret: read from this variable (or url = "...")
+# format = "slack"                        # json | slack | teams
+# min_significance = "major"
+# secret_env = "QUIETWATCH_HOOK_SECRET"   # optional: X-Quietwatch-Signature: sha256=HMAC of the body
+"#;
+
 /// What `quietwatch init` writes.
 pub fn starter_config() -> String {
-    format!(
+    let mut text = format!(
         r#"# quietwatch configuration.
 #
 # quietwatch crawls the sites below, keeps every version of every page in SQLite, and
@@ -54,6 +74,9 @@ out_dir = "{out_dir}"
 send_empty = {send_empty}
 # Optional: link each digest item to its view in `quietwatch serve`.
 # archive_url = "http://127.0.0.1:8080"
+# Announce (once per end date) each agreement or lot whose end date comes within this many
+# days, in the digest's "Ending soon" section. 0 turns it off.
+ending_within_days = {ending_within_days}
 
 # Uncomment to mail the digest. The password is read from the environment variable named
 # by password_env; it never goes in this file.
@@ -94,14 +117,6 @@ ignore_text = ['Page last reviewed: .*']
 # Also keep linked PDF/DOC(X)/XLS(X)/ODT/CSV files as pages of their own.
 documents = {documents}
 
-# Optional: post the changes to a chat channel or your own system too, once per run. Each
-# webhook keeps its own "delivered" marks: one that is down gets its changes on a later run.
-# [[webhook]]
-# name = "bids channel"                   # unique; how errors and `quietwatch channels` name it
-# url_env = "QUIETWATCH_SLACK_URL"        # the URL is a secret: read from this variable (or url = "...")
-# format = "slack"                        # json | slack | teams
-# min_significance = "major"
-# secret_env = "QUIETWATCH_HOOK_SECRET"   # optional: X-Quietwatch-Signature: sha256=HMAC of the body
 "#,
         user_agent = d::USER_AGENT,
         concurrency = d::CONCURRENCY,
@@ -116,11 +131,14 @@ documents = {documents}
         subject_prefix = d::SUBJECT_PREFIX,
         out_dir = d::OUT_DIR,
         send_empty = d::SEND_EMPTY,
+        ending_within_days = d::ENDING_WITHIN_DAYS,
         max_depth = d::MAX_DEPTH,
         max_pages = d::MAX_PAGES,
         sitemaps = d::SITEMAPS,
         documents = d::DOCUMENTS,
-    )
+    );
+    text.push_str(OPTIONAL_TABLES);
+    text
 }
 
 /// Writes [`starter_config`] to `path` (creating its directory), refusing to overwrite an

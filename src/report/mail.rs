@@ -434,6 +434,7 @@ mod tests {
             out_dir: PathBuf::from("unused"),
             send_empty: false,
             archive_url: None,
+            ending_within_days: 90,
         }
     }
 

@@ -14,8 +14,8 @@
 
 pub mod lock;
 
-use crate::analyse::detect;
 use crate::analyse::reader::Reader;
+use crate::analyse::{detect, ending};
 use crate::config::{Config, SiteConfig};
 use crate::crawl::{Crawler, Progress, SiteObservations};
 use crate::error::{Error, ErrorKind, Result};
@@ -222,7 +222,12 @@ fn file_detection(
     store: &mut Store,
     observed: &SiteObservations,
 ) -> Result<SiteReport> {
-    let outcome = detect::detect(store, observed, config.crawl.unreachable_after)?;
+    let outcome = detect::detect(
+        store,
+        observed,
+        config.crawl.unreachable_after,
+        &config.watches,
+    )?;
     let baseline = observed.site.baseline_at.is_none();
     let site_outcome = match (&observed.failure, baseline) {
         (Some(_), _) => SiteOutcome::Failed,
@@ -252,6 +257,13 @@ fn file_detection(
         site_outcome == SiteOutcome::Baseline,
         &record,
     )?;
+    // After detection, so pages it just found removed or redirected are out of the register.
+    if site_outcome == SiteOutcome::Ok {
+        let n = announce_endings(config, store, observed)?;
+        if n > 0 {
+            *changes.entry(ChangeKind::Ending).or_default() += n;
+        }
+    }
     Ok(SiteReport {
         site: observed.site.name.clone(),
         outcome: site_outcome,
@@ -260,6 +272,30 @@ fn file_detection(
         stats: observed.stats,
         changes,
     })
+}
+
+/// Files an `ending` record for each agreement or lot of the site whose end date comes
+/// within `[digest] ending_within_days` and was not announced yet; how many.
+fn announce_endings(
+    config: &Config,
+    store: &mut Store,
+    observed: &SiteObservations,
+) -> Result<u64> {
+    let within = config.digest.ending_within_days;
+    if within == 0 {
+        return Ok(0);
+    }
+    let pages: Vec<ending::PageEnds> = store
+        .latest_facts_of_pages(Some(&observed.site.name), None)?
+        .iter()
+        .map(ending::PageEnds::from_facts)
+        .filter(|p| !p.ends.is_empty())
+        .collect();
+    let announced = store.announced_endings(observed.site.id)?;
+    let today = chrono::Utc::now().date_naive();
+    let due = ending::due(&pages, &announced, today, within);
+    store.file_endings(observed.run_id, &observed.site, &due)?;
+    Ok(due.len() as u64)
 }
 
 /// Every channel delivers what is pending for it: the mail digest, then each webhook.

@@ -33,6 +33,7 @@ fn change_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Change> {
         words_added: count(r, 12)?,
         words_removed: count(r, 13)?,
         similarity: r.get(14)?,
+        phrase: r.get(17)?,
         // Detail is the digest's extra (figures, excerpt); an unreadable one is shown as
         // none rather than failing a listing of evidence whose own fields are intact.
         detail: detail
@@ -40,6 +41,44 @@ fn change_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Change> {
             .unwrap_or_default(),
         facts: super::facts::parse_fact_changes(r.get::<_, Option<String>>(16)?.as_deref()),
     })
+}
+
+/// Files one change record; its id.
+pub(super) fn insert_change(
+    tx: &rusqlite::Connection,
+    run_id: i64,
+    now: i64,
+    site_id: i64,
+    ch: &NewChange,
+) -> rusqlite::Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO changes (run_id, detected_at, site_id, page_id, url, kind,
+            significance, title, summary, from_version, to_version, http_status,
+            redirect_to, words_added, words_removed, similarity, detail, facts, phrase)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+    )?
+    .execute(params![
+        run_id,
+        now,
+        site_id,
+        ch.page_id,
+        ch.url,
+        ch.kind,
+        ch.significance,
+        ch.title,
+        ch.summary,
+        ch.from_version,
+        ch.to_version,
+        ch.http_status,
+        ch.redirect_to,
+        ch.words_added as i64,
+        ch.words_removed as i64,
+        ch.similarity,
+        serde_json::to_string(&ch.detail).unwrap_or_default(),
+        super::facts::json_or_null(&ch.facts),
+        ch.phrase,
+    ])?;
+    Ok(tx.last_insert_rowid())
 }
 
 impl Store {
@@ -82,6 +121,13 @@ impl Store {
                         "UPDATE changes SET page_id = ?1 WHERE page_id = ?2",
                         params![m.into, from],
                     )?;
+                    // What was announced as ending soon follows the history (the page
+                    // that continues it keeps its own where both have one).
+                    tx.execute(
+                        "UPDATE OR IGNORE ending_notices SET page_id = ?1 WHERE page_id = ?2",
+                        params![m.into, from],
+                    )?;
+                    tx.execute("DELETE FROM ending_notices WHERE page_id = ?1", [from])?;
                     tx.execute(
                         "UPDATE pages SET latest_version = (SELECT MAX(id) FROM versions WHERE page_id = ?1),
                              etag = (SELECT etag FROM pages WHERE id = ?2),
@@ -120,33 +166,7 @@ impl Store {
             }
             let mut ids = Vec::with_capacity(changes.len());
             for ch in changes {
-                tx.execute(
-                    "INSERT INTO changes (run_id, detected_at, site_id, page_id, url, kind,
-                        significance, title, summary, from_version, to_version, http_status,
-                        redirect_to, words_added, words_removed, similarity, detail, facts)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-                    params![
-                        run_id,
-                        now,
-                        site.id,
-                        ch.page_id,
-                        ch.url,
-                        ch.kind,
-                        ch.significance,
-                        ch.title,
-                        ch.summary,
-                        ch.from_version,
-                        ch.to_version,
-                        ch.http_status,
-                        ch.redirect_to,
-                        ch.words_added as i64,
-                        ch.words_removed as i64,
-                        ch.similarity,
-                        serde_json::to_string(&ch.detail).unwrap_or_default(),
-                        super::facts::json_or_null(&ch.facts),
-                    ],
-                )?;
-                ids.push(tx.last_insert_rowid());
+                ids.push(insert_change(tx, run_id, now, site.id, ch)?);
             }
             if baseline {
                 tx.execute(
@@ -164,7 +184,7 @@ impl Store {
         let mut sql = String::from(
             "SELECT c.id, c.detected_at, s.name, c.url, c.kind, c.significance, c.title, c.summary,
                     c.from_version, c.to_version, c.http_status, c.redirect_to, c.words_added,
-                    c.words_removed, c.similarity, c.detail, c.facts
+                    c.words_removed, c.similarity, c.detail, c.facts, c.phrase
              FROM changes c JOIN sites s ON s.id = c.site_id WHERE 1 = 1",
         );
         let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();

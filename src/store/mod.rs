@@ -29,10 +29,11 @@
 //! [`rows`] (the record types), then one file per table family — `runs` (runs, sites,
 //! site-runs), `pages` (pages and aliases), `fetches` (storing a response; fetch rows),
 //! `versions` (versions and bodies), `changes` (detection's filing, change queries,
-//! digests), `search` (the full-text index).
+//! digests), `endings` (what "ending soon" announced), `search` (the full-text index).
 
 mod changes;
 pub mod codec;
+mod endings;
 mod facts;
 mod fetches;
 mod pages;
@@ -43,6 +44,7 @@ mod search;
 mod versions;
 
 pub use codec::{format_ms, now_ms, sha256, to_ms, EncodedBody};
+pub use endings::NewEnding;
 pub use rows::*;
 
 use rusqlite::{Connection, OpenFlags};

@@ -178,6 +178,8 @@ pub struct NewChange {
     pub detail: ChangeDetail,
     /// The facts that changed (SPEC.md's `"facts"`), empty when none did.
     pub facts: Vec<FactChange>,
+    /// The `[[watch]]` phrase of a phrase record.
+    pub phrase: Option<String>,
 }
 
 /// How detection leaves a page.

@@ -179,6 +179,21 @@ ALTER TABLE versions ADD COLUMN facts TEXT;
 ALTER TABLE versions ADD COLUMN agreement TEXT;
 ALTER TABLE changes ADD COLUMN facts TEXT;
 "#,
+    r#"
+-- Watched phrases (issue 10): the `[[watch]]` phrase a phrase_appeared / phrase_disappeared
+-- record is about; null for every other kind.
+ALTER TABLE changes ADD COLUMN phrase TEXT;
+-- "Ending soon" (issue 10): the end date last announced for each agreement (subject
+-- 'end_date') or lot (subject 'lot:ID') of a page, so each is announced once per end date.
+-- Written in the same transaction as the `ending` record that announces it.
+CREATE TABLE ending_notices (
+    page_id     INTEGER NOT NULL REFERENCES pages(id),
+    subject     TEXT NOT NULL,
+    end_date    TEXT NOT NULL,            -- ISO date (YYYY-MM-DD) announced
+    change_id   INTEGER NOT NULL REFERENCES changes(id),
+    PRIMARY KEY (page_id, subject)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this build writes.

@@ -224,6 +224,7 @@ pub fn build(dir: &Path) -> Fixture {
         words_added: 6,
         words_removed: 9,
         similarity: Some(0.7),
+        phrase: None,
         detail: ChangeDetail {
             figures: vec![FigureChange {
                 before: Some("£25bn".into()),
@@ -247,6 +248,7 @@ pub fn build(dir: &Path) -> Fixture {
         words_added: 0,
         words_removed: 0,
         similarity: None,
+        phrase: None,
         detail: ChangeDetail::default(),
     };
     let mut gone = live(p2.id, Some(removed_v1));
@@ -299,6 +301,7 @@ pub fn build(dir: &Path) -> Fixture {
             words_added: 2,
             words_removed: 0,
             similarity: Some(0.9),
+            phrase: None,
             detail: ChangeDetail::default(),
         }],
         false,

@@ -21,19 +21,23 @@
 //! One record per page per run: the first of SPEC.md's order (removed, redirected, moved,
 //! soft_removed, unlinked, changed) wins. A content change hidden behind another record is
 //! not lost: the reported version is not advanced, so it is reported on a later run.
+//! Watched-phrase records (`phrase`) do not count against that rule: a step carries them
+//! beside its one state record, judged on the version the step accepts.
 //!
 //! The shape: one function per observation — `failed`, `gone`, `redirected`, `live` — each a
 //! small state machine from the page's stored state to its new state and at most one record
-//! (a `Step`); the baseline rule ("no records on a site's first crawl") is applied once,
-//! here; `records` builds the records and holds the judgements they share (moved or
+//! (a `Step`), plus the phrase records of a live page; the baseline rule ("no records on a
+//! site's first crawl", phrase records included) is applied once, here; `records` builds the records and holds the judgements they share (moved or
 //! redirected away, a soft 404).
 
 mod failed;
 mod gone;
 mod live;
+mod phrase;
 mod records;
 mod redirected;
 
+use crate::config::WatchConfig;
 use crate::crawl::{NotFoundPrint, Observation, SiteObservations};
 use crate::store::{NewChange, PageMerge, PageRow, PageUpdate, Store, StoreError, Version};
 use std::collections::{HashMap, HashSet};
@@ -46,11 +50,13 @@ pub struct DetectOutcome {
     pub changes: Vec<NewChange>,
 }
 
-/// One page's move: its new state, at most one record, and (for a move whose history
-/// continues at a page first seen this run) the merge that folds that page in.
+/// One page's move: its new state, at most one record, the watched-phrase records beside it,
+/// and (for a move whose history continues at a page first seen this run) the merge that
+/// folds that page in.
 struct Step {
     update: PageUpdate,
     change: Option<NewChange>,
+    phrases: Vec<NewChange>,
     merge: Option<PageMerge>,
 }
 
@@ -67,6 +73,7 @@ impl Step {
                 redirect_to: page.redirect_to.clone(),
             },
             change: None,
+            phrases: Vec::new(),
             merge: None,
         }
     }
@@ -113,14 +120,17 @@ impl Ctx<'_> {
     }
 }
 
-/// Decides every page's change for one site's run.
+/// Decides every page's change for one site's run, and the `[[watch]]` phrases (of any
+/// site; those covering this one apply) that appeared or disappeared.
 pub fn detect(
     store: &Store,
     input: &SiteObservations,
     unreachable_after: u32,
+    watches: &[WatchConfig],
 ) -> Result<DetectOutcome, StoreError> {
     let pages = store.pages_of_site(input.site.id)?;
     let baseline = input.site.baseline_at.is_none();
+    let watches = phrase::for_site(watches, &input.site.name);
     let mut ctx = Ctx {
         store,
         versions: HashMap::new(),
@@ -153,15 +163,20 @@ pub fn detect(
         // pages).
         ctx.versions.clear();
         let mut step = observe(&mut ctx, page, obs, input)?;
+        if let Observation::Live { first_status } = obs {
+            step.phrases = phrase::records(&mut ctx, page, &step, *first_status, &watches)?;
+        }
         if baseline {
             // The baseline records the pages as they are: nothing is news yet.
             step.change = None;
+            step.phrases.clear();
         }
         if let Some(m) = step.merge.take() {
             absorbed.extend(m.from);
             out.merges.push(m);
         }
         out.changes.extend(step.change);
+        out.changes.append(&mut step.phrases);
         out.updates.push(step.update);
     }
     Ok(out)
@@ -306,6 +321,7 @@ mod tests {
                 stats: Default::default(),
             },
             3,
+            &[],
         )
         .unwrap()
     }

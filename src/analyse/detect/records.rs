@@ -158,6 +158,7 @@ pub(super) fn record(
         words_removed: 0,
         similarity: None,
         detail: ChangeDetail::default(),
+        phrase: None,
         facts: Vec::new(),
     }
 }

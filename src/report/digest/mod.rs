@@ -212,11 +212,34 @@ fn environment() -> Result<Environment<'static>, DigestError> {
 
 fn subject(settings: &DigestSettings, view: &View) -> String {
     let prefix = one_line(&settings.subject_prefix, 60);
-    let mut parts: Vec<String> = view
+    // What the reader watches for comes first: phrase hits and fact changes, then what ends
+    // soon, then every kind in SPEC's order.
+    let mut parts: Vec<String> = Vec::new();
+    if view.phrase_hits > 0 {
+        parts.push(format!(
+            "{} {}",
+            view.phrase_hits,
+            plural(view.phrase_hits, "phrase hit", "phrase hits")
+        ));
+    }
+    if view.fact_changes > 0 {
+        parts.push(format!(
+            "{} {}",
+            view.fact_changes,
+            plural(view.fact_changes, "fact change", "fact changes")
+        ));
+    }
+    let (ending, rest): (Vec<_>, Vec<_>) = view
         .kind_counts
         .iter()
-        .map(|(k, n)| format!("{n} {}", k.label()))
-        .collect();
+        .filter(|(k, _)| !k.is_phrase())
+        .partition(|(k, _)| *k == ChangeKind::Ending);
+    parts.extend(
+        ending
+            .iter()
+            .chain(rest.iter())
+            .map(|(k, n)| format!("{n} {}", k.label())),
+    );
     if view.baseline_pages > 0 || !view.baselines.is_empty() {
         parts.push(format!(
             "baseline: {} {}",
@@ -282,6 +305,7 @@ mod tests {
             out_dir: PathBuf::from("digests"),
             send_empty: false,
             archive_url: Some("http://127.0.0.1:8080/".into()),
+            ending_within_days: 90,
         }
     }
 
@@ -303,6 +327,7 @@ mod tests {
             words_added: 18,
             words_removed: 412,
             similarity: Some(0.31),
+            phrase: None,
             detail: ChangeDetail::default(),
         }
     }
@@ -583,6 +608,47 @@ mod tests {
         )));
         // In HTML attributes `&` is escaped, which browsers decode back.
         assert!(d.html.contains("from=17&amp;to=93"));
+    }
+
+    #[test]
+    fn watched_phrases_then_ending_soon_come_first_and_are_escaped() {
+        use ChangeKind::*;
+        use Significance::*;
+        let mut hit = change(3, "NHS England", PhraseAppeared, Major, "<b>Staffing</b>");
+        hit.phrase = Some("market engagement".into());
+        hit.summary = "“market engagement” appeared: “<script>x</script> market engagement”".into();
+        let mut ending = change(2, "GCA agreements", Ending, Major, "RM6187");
+        ending.summary = "RM6187 ends on 31/01/2027 (in 60 days)".into();
+        let input = DigestInput {
+            changes: vec![
+                change(1, "GCA agreements", Changed, Minor, "A page"),
+                ending,
+                hit,
+            ],
+            ..Default::default()
+        };
+        let d = render(&input, &settings(), now()).unwrap();
+        assert_eq!(
+            d.subject,
+            "[quietwatch] 1 phrase hit, 1 ending soon, 1 changed — GCA agreements, NHS England"
+        );
+        let at = |s: &str| d.text.find(s).unwrap_or_else(|| panic!("{s}: {}", d.text));
+        assert!(at("== Watched phrases ==") < at("== Ending soon =="));
+        assert!(at("== Ending soon ==") < at("== GCA agreements =="));
+        // A topic section names each item's site; the site's own section lists only the rest.
+        assert!(
+            d.text.contains("] NHS England: <b>Staffing</b>"),
+            "{}",
+            d.text
+        );
+        assert!(!d.text.contains("== NHS England =="), "{}", d.text);
+        assert!(d.html.contains("Watched phrases") && d.html.contains("Ending soon"));
+        assert!(
+            d.html.contains("&lt;script&gt;x&lt;/script&gt;"),
+            "{}",
+            d.html
+        );
+        assert!(!d.html.contains("<script>") && !d.html.contains("<b>Staffing"));
     }
 
     #[test]

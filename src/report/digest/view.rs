@@ -18,6 +18,12 @@ pub(super) struct View {
     // Facts the subject is built from, kept here so subject and body agree.
     #[serde(skip)]
     pub(super) kind_counts: Vec<(ChangeKind, usize)>,
+    /// Watched-phrase records (both kinds), counted first in the subject.
+    #[serde(skip)]
+    pub(super) phrase_hits: usize,
+    /// Records with fact changes, counted next in the subject.
+    #[serde(skip)]
+    pub(super) fact_changes: usize,
     #[serde(skip)]
     pub(super) subject_sites: Vec<String>,
     #[serde(skip)]
@@ -26,10 +32,41 @@ pub(super) struct View {
     pub(super) sites_down_alerting: usize,
 }
 
+/// A section of items: one site's, or a topic across sites ("Watched phrases", "Ending
+/// soon"), whose items then name their site.
 #[derive(Debug, Serialize)]
 pub(super) struct SiteView {
     pub(super) name: String,
+    /// A topic section: listed before the sites, each item names its site.
+    pub(super) topic: bool,
     pub(super) items: Vec<ItemView>,
+}
+
+/// Which section a change is listed in: watched phrases first, then what ends soon, then
+/// each site's own changes (SPEC.md, "Watched phrases").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Section {
+    Phrases,
+    Ending,
+    Site,
+}
+
+impl Section {
+    pub(super) fn of(c: &Change) -> Section {
+        match c.kind {
+            k if k.is_phrase() => Section::Phrases,
+            ChangeKind::Ending => Section::Ending,
+            _ => Section::Site,
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Section::Phrases => "Watched phrases",
+            Section::Ending => "Ending soon",
+            Section::Site => "",
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -39,6 +76,8 @@ pub(super) struct ItemView {
     pub(super) colour: &'static str,
     pub(super) significance: &'static str,
     pub(super) major: bool,
+    /// The site, shown in topic sections.
+    pub(super) site: String,
     pub(super) title: String,
     pub(super) url: String,
     pub(super) href: Option<String>,
@@ -105,9 +144,10 @@ pub(super) fn build_view(
             site_order.push(&c.site);
         }
     }
-    // Which items are listed in full: the most important first, across all sites.
+    // Which items are listed in full: the most important first, across all sites — watched
+    // phrases and what ends soon before anything else.
     let mut ranked: Vec<&Change> = input.changes.iter().collect();
-    ranked.sort_by_key(|c| (c.significance, c.kind, c.id));
+    ranked.sort_by_key(|c| (Section::of(c), c.significance, c.kind, c.id));
     let more = ranked.len().saturating_sub(MAX_ITEMS);
     ranked.truncate(MAX_ITEMS);
     let kind_counts: Vec<(ChangeKind, usize)> = ChangeKind::ALL
@@ -115,6 +155,14 @@ pub(super) fn build_view(
         .map(|k| (*k, input.changes.iter().filter(|c| c.kind == *k).count()))
         .filter(|(_, n)| *n > 0)
         .collect();
+    let phrase_hits = input.changes.iter().filter(|c| c.kind.is_phrase()).count();
+    // Records that state fact changes (an `ending` record's fact is its end date: counted
+    // as "ending soon", not here).
+    let fact_changes = input
+        .changes
+        .iter()
+        .filter(|c| c.kind != ChangeKind::Ending && !c.facts.is_empty())
+        .count();
     // Sites with a major change come first, otherwise in first-appearance order.
     let has_major = |site: &str| {
         input
@@ -124,7 +172,8 @@ pub(super) fn build_view(
     };
     let mut sites_sorted = site_order.clone();
     sites_sorted.sort_by_key(|s| !has_major(s));
-    let sites = site_views(&sites_sorted, &ranked, archive.as_deref());
+    let mut sites = topic_views(&ranked, archive.as_deref());
+    sites.extend(site_views(&sites_sorted, &ranked, archive.as_deref()));
     let down = down_notes(input);
     let (baselines, baseline_pages, baseline_sites) = baseline_notes(input);
     let mut subject_sites: Vec<String> = sites_sorted.iter().map(|s| s.to_string()).collect();
@@ -166,9 +215,30 @@ pub(super) fn build_view(
         baselines,
         archive_url: archive,
         kind_counts,
+        phrase_hits,
+        fact_changes,
         subject_sites,
         baseline_pages,
     }
+}
+
+/// The topic sections, in order, each with its listed items across sites.
+fn topic_views(ranked: &[&Change], archive: Option<&str>) -> Vec<SiteView> {
+    [Section::Phrases, Section::Ending]
+        .into_iter()
+        .filter_map(|section| {
+            let items: Vec<ItemView> = ranked
+                .iter()
+                .filter(|c| Section::of(c) == section)
+                .map(|c| item_view(c, archive))
+                .collect();
+            (!items.is_empty()).then(|| SiteView {
+                name: section.title().to_string(),
+                topic: true,
+                items,
+            })
+        })
+        .collect()
 }
 
 /// `[digest] archive_url` without its trailing slash, when it is an http(s) URL.
@@ -190,13 +260,18 @@ fn archive_base(settings: &DigestSettings) -> Option<String> {
 fn site_views(sites: &[&str], ranked: &[&Change], archive: Option<&str>) -> Vec<SiteView> {
     let mut out = Vec::new();
     for site in sites {
-        let mut items: Vec<&Change> = ranked.iter().copied().filter(|c| c.site == *site).collect();
+        let mut items: Vec<&Change> = ranked
+            .iter()
+            .copied()
+            .filter(|c| c.site == *site && Section::of(c) == Section::Site)
+            .collect();
         if items.is_empty() {
             continue;
         }
         items.sort_by_key(|c| (c.significance, c.kind, c.id));
         out.push(SiteView {
             name: one_line(site, MAX_TITLE_CHARS),
+            topic: false,
             items: items.iter().map(|c| item_view(c, archive)).collect(),
         });
     }
@@ -317,6 +392,7 @@ fn item_view(c: &Change, archive: Option<&str>) -> ItemView {
         colour: kind_colour(c.kind),
         significance: c.significance.as_str(),
         major: c.significance == Significance::Major,
+        site: one_line(&c.site, MAX_TITLE_CHARS),
         title: if title.is_empty() {
             "(untitled)".to_string()
         } else {
@@ -434,5 +510,7 @@ fn kind_colour(k: ChangeKind) -> &'static str {
         ChangeKind::Changed => "#a15c00",
         ChangeKind::Added | ChangeKind::Restored => "#1e7b34",
         ChangeKind::Moved | ChangeKind::Unreachable => "#5f6368",
+        ChangeKind::PhraseAppeared | ChangeKind::PhraseDisappeared => "#6a1b9a",
+        ChangeKind::Ending => "#0b57d0",
     }
 }

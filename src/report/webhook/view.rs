@@ -117,7 +117,10 @@ impl LineView {
 impl ChangeView {
     /// The view of `c`; `archive_url` is `[digest] archive_url` (links into `quietwatch serve`).
     pub fn new(c: &Change, archive_url: Option<&str>) -> ChangeView {
-        let kind_label = c.kind.label().to_uppercase();
+        let mut kind_label = c.kind.label().to_uppercase();
+        if let Some(phrase) = c.phrase.as_deref().filter(|_| c.kind.is_phrase()) {
+            kind_label = format!("{kind_label} “{}”", one_line(phrase, MAX_FACT_CHARS));
+        }
         let url = one_line(&c.url, MAX_LINK_URL_CHARS);
         let mut title = one_line(&c.title, MAX_TITLE_CHARS);
         if title.is_empty() {
@@ -225,12 +228,18 @@ pub fn fact_rows(c: &Change) -> Vec<FactRow> {
     rows
 }
 
-/// The order chat messages list changes in: major before minor, otherwise as given (the
-/// caller's order, oldest first). A capped message therefore never leaves a major change
-/// to the "and N more" count while it lists a minor one.
+/// The order chat messages list changes in: watched phrases first, then what ends soon
+/// (as the digest's sections), then major before minor, otherwise as given (the caller's
+/// order, oldest first). A capped message therefore never leaves a major change to the "and
+/// N more" count while it lists a minor one.
 pub fn delivery_order(changes: &[&Change]) -> Vec<usize> {
+    let section = |k: ChangeKind| match k {
+        k if k.is_phrase() => 0u8,
+        ChangeKind::Ending => 1,
+        _ => 2,
+    };
     let mut idx: Vec<usize> = (0..changes.len()).collect();
-    idx.sort_by_key(|&i| changes[i].significance);
+    idx.sort_by_key(|&i| (section(changes[i].kind), changes[i].significance));
     idx
 }
 
@@ -316,8 +325,34 @@ mod tests {
             words_added: 0,
             words_removed: 3,
             similarity: None,
+            phrase: None,
             detail: ChangeDetail::default(),
         }
+    }
+
+    #[test]
+    fn phrase_and_ending_records_lead_and_name_their_phrase() {
+        let mut minor = change();
+        minor.significance = Significance::Minor;
+        let mut major = change();
+        major.id = 2;
+        let mut ending = change();
+        ending.id = 3;
+        ending.kind = ChangeKind::Ending;
+        let mut hit = change();
+        hit.id = 4;
+        hit.kind = ChangeKind::PhraseDisappeared;
+        hit.phrase = Some("market\u{202e} engagement".into());
+        let all = [&minor, &major, &ending, &hit];
+        assert_eq!(delivery_order(&all), vec![3, 2, 1, 0]);
+        let v = ChangeView::new(&hit, None);
+        assert!(
+            v.heading
+                .starts_with("PHRASE DISAPPEARED “market engagement” — "),
+            "{}",
+            v.heading
+        );
+        assert_eq!(ChangeView::new(&ending, None).kind_label, "ENDING SOON");
     }
 
     #[test]
