@@ -14,6 +14,7 @@ pub mod charset;
 pub mod compare;
 pub mod detect;
 pub mod diff;
+pub mod document;
 pub mod extract;
 pub mod figures;
 pub mod reader;
