@@ -18,6 +18,7 @@ pub mod charset;
 pub mod compare;
 pub mod detect;
 pub mod diff;
+pub mod document;
 pub mod ending;
 pub mod extract;
 pub mod facts;
