@@ -245,8 +245,8 @@ fn file_version(
     };
     tx.prepare_cached(
         "INSERT INTO versions (page_id, body_id, text_id, title, content_type, links,
-            documents, first_seen, last_seen)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+            documents, first_seen, last_seen, text_status, text_note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)",
     )?
     .execute(params![
         page_id,
@@ -256,7 +256,9 @@ fn file_version(
         meta.content_type,
         links,
         content.documents.join("\n"),
-        meta.fetched_at
+        meta.fetched_at,
+        content.text_status.as_str(),
+        content.text_status.reason(),
     ])?;
     let vid = tx.last_insert_rowid();
     tx.prepare_cached("UPDATE pages SET latest_version = ?2 WHERE id = ?1")?
