@@ -229,6 +229,10 @@ pub struct Change {
     pub words_added: u64,
     pub words_removed: u64,
     pub similarity: Option<f64>,
+    /// The stored `Content-Type` of the version the change is about (its new version, else
+    /// the one it lost), e.g. `application/pdf`; null when there is none.
+    #[serde(default)]
+    pub content_type: Option<String>,
     /// Digest-only detail; not part of the JSON line.
     #[serde(skip)]
     pub detail: ChangeDetail,

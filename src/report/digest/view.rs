@@ -40,6 +40,10 @@ pub(super) struct ItemView {
     pub(super) significance: &'static str,
     pub(super) major: bool,
     pub(super) title: String,
+    /// A document's type ("PDF", "spreadsheet"), shown beside its title.
+    pub(super) doc_type: Option<&'static str>,
+    /// The page that links to a document.
+    pub(super) linked_from: Option<Link>,
     pub(super) url: String,
     pub(super) href: Option<String>,
     pub(super) summary: String,
@@ -111,7 +115,7 @@ pub(super) fn build_view(
     };
     let mut sites_sorted = site_order.clone();
     sites_sorted.sort_by_key(|s| !has_major(s));
-    let sites = site_views(&sites_sorted, &ranked, archive.as_deref());
+    let sites = site_views(&sites_sorted, &ranked, archive.as_deref(), &input.linked_from);
     let down = down_notes(input);
     let (baselines, baseline_pages, baseline_sites) = baseline_notes(input);
     let mut subject_sites: Vec<String> = sites_sorted.iter().map(|s| s.to_string()).collect();
@@ -174,7 +178,12 @@ fn archive_base(settings: &DigestSettings) -> Option<String> {
 }
 
 /// The listed items, by site, most important first within each.
-fn site_views(sites: &[&str], ranked: &[&Change], archive: Option<&str>) -> Vec<SiteView> {
+fn site_views(
+    sites: &[&str],
+    ranked: &[&Change],
+    archive: Option<&str>,
+    linked_from: &BTreeMap<i64, String>,
+) -> Vec<SiteView> {
     let mut out = Vec::new();
     for site in sites {
         let mut items: Vec<&Change> = ranked.iter().copied().filter(|c| c.site == *site).collect();
@@ -184,7 +193,10 @@ fn site_views(sites: &[&str], ranked: &[&Change], archive: Option<&str>) -> Vec<
         items.sort_by_key(|c| (c.significance, c.kind, c.id));
         out.push(SiteView {
             name: one_line(site, MAX_TITLE_CHARS),
-            items: items.iter().map(|c| item_view(c, archive)).collect(),
+            items: items
+                .iter()
+                .map(|c| item_view(c, archive, linked_from.get(&c.id).map(String::as_str)))
+                .collect(),
         });
     }
     out
@@ -277,7 +289,7 @@ fn baseline_notes(input: &DigestInput) -> (Vec<String>, u64, Vec<String>) {
     (lines, pages, sites)
 }
 
-fn item_view(c: &Change, archive: Option<&str>) -> ItemView {
+fn item_view(c: &Change, archive: Option<&str>, linked_from: Option<&str>) -> ItemView {
     let mut notes = Vec::new();
     if matches!(
         c.kind,
@@ -309,6 +321,11 @@ fn item_view(c: &Change, archive: Option<&str>) -> ItemView {
         } else {
             title
         },
+        doc_type: document_type_name(c.content_type.as_deref(), &c.url),
+        linked_from: linked_from.map(|u| Link {
+            text: one_line(u, crate::markup::MAX_LINK_URL_CHARS),
+            href: http_url(u),
+        }),
         href: http_url(&c.url),
         url: one_line(&c.url, crate::markup::MAX_LINK_URL_CHARS),
         summary: one_line(&c.summary, MAX_SUMMARY_CHARS),

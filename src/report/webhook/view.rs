@@ -19,6 +19,7 @@
 //!   place where a change's fact changes become table rows.
 
 use crate::markup::{http_url, one_line, MAX_LINK_URL_CHARS};
+use crate::analyse::doc_reading::document_type_name;
 use crate::model::{Change, ChangeKind, Significance};
 
 /// Characters of a title kept (the rest is cut with `…`).
@@ -126,7 +127,11 @@ impl ChangeView {
         if title.is_empty() {
             title = "(untitled)".to_string();
         }
-        let heading = format!("{kind_label} — {title}");
+        // A document says what it is, as in the digest: "CHANGED — prices.xlsx (spreadsheet)".
+        let heading = match document_type_name(c.content_type.as_deref(), &c.url) {
+            Some(t) => format!("{kind_label} — {title} ({t})"),
+            None => format!("{kind_label} — {title}"),
+        };
         let (facts, facts_more) = {
             let mut rows = fact_rows(c);
             let more = rows.len().saturating_sub(MAX_FACT_ROWS);
@@ -297,6 +302,7 @@ mod tests {
             words_added: 0,
             words_removed: 3,
             similarity: None,
+            content_type: None,
             detail: ChangeDetail::default(),
         }
     }
