@@ -8,6 +8,7 @@
 //! names. The same code path as `run` ([`crate::run::run`]: lock, crawl, detect, digest)
 //! does the work: the demo is a real run against a real server, not a canned output.
 
+use crate::analyse::doc_reading::{document_type_name, DocumentReading};
 use crate::config::Config;
 use crate::crawl::NoProgress;
 use crate::error::{Error, Result};
@@ -44,9 +45,13 @@ impl DemoReport {
         let _ = writeln!(s, "run 2 (version 2): {}\n", self.second.summary_line());
         let _ = writeln!(s, "changes found in run 2:");
         for c in &self.changes {
+            // A document says what it is: "(spreadsheet)", "(PDF)".
+            let what = document_type_name(c.content_type.as_deref(), &c.url)
+                .map(|t| format!(" ({t})"))
+                .unwrap_or_default();
             let _ = writeln!(
                 s,
-                "  {:<12} {:<5}  {}\n               {}",
+                "  {:<12} {:<5}  {}{what}\n               {}",
                 c.kind.label(),
                 c.significance,
                 c.url,
@@ -72,7 +77,7 @@ impl DemoReport {
 
 /// Runs the demo in `dir` (created if needed) or a new directory under the system's temp
 /// directory, which is kept so the digest and archive can be looked at afterwards.
-pub async fn run_demo(dir: Option<&Path>) -> Result<DemoReport> {
+pub async fn run_demo(dir: Option<&Path>, documents: DocumentReading) -> Result<DemoReport> {
     let dir = match dir {
         Some(d) => d.to_path_buf(),
         None => std::env::temp_dir().join(format!(
@@ -102,9 +107,9 @@ pub async fn run_demo(dir: Option<&Path>) -> Result<DemoReport> {
         let _ = std::fs::remove_file(path);
     }
     server.set_version(1);
-    let (baseline, _) = run_once(&config).await?;
+    let (baseline, _) = run_once(&config, &documents).await?;
     server.set_version(2);
-    let (second, delivery) = run_once(&config).await?;
+    let (second, delivery) = run_once(&config, &documents).await?;
     let changes = Store::open_readonly(&db).and_then(|store| {
         store.changes(&ChangeFilter {
             run_id: Some(second.run_id),
@@ -131,7 +136,7 @@ pub async fn run_demo(dir: Option<&Path>) -> Result<DemoReport> {
 type Written = Option<(PathBuf, PathBuf, String)>;
 
 /// One `run`, exactly as cron's: lock, crawl, detect, digest.
-async fn run_once(config: &Config) -> Result<(RunReport, Written)> {
+async fn run_once(config: &Config, documents: &DocumentReading) -> Result<(RunReport, Written)> {
     let outcome = crate::run::run(
         config,
         &config.storage.db,
@@ -140,6 +145,7 @@ async fn run_once(config: &Config) -> Result<(RunReport, Written)> {
             site: None,
             deliver: true,
             progress: &NoProgress,
+            documents: documents.clone(),
         },
     )
     .await?;

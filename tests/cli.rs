@@ -219,13 +219,13 @@ fn two_crawls_record_a_baseline_then_the_planted_changes() {
     let s = shared();
     let first = s.crawl1.ok();
     assert!(
-        first.contains("GCA agreements: baseline: 21 pages")
+        first.contains("GCA agreements: baseline: 24 pages")
             && first.contains("NHS England procurement: baseline: 6 pages"),
         "{first}"
     );
     let second = s.crawl2.ok();
     assert!(
-        second.contains("18 changes") && second.contains("3 changes"),
+        second.contains("20 changes") && second.contains("3 changes"),
         "{second}"
     );
     // crawl sends nothing and writes no digest.
@@ -241,7 +241,7 @@ fn changes_json_is_spec_shaped_oldest_first_and_stable() {
     let second = qw(&["changes", "--json"]);
     assert_eq!(first.stdout, second.stdout, "same archive, same output");
     let lines = changes_json(&[]);
-    assert_eq!(lines.len(), 21, "EXPECTED.md: 18 + 3 records in run 2");
+    assert_eq!(lines.len(), 23, "EXPECTED.md: 20 + 3 records in run 2");
 
     let spec: BTreeSet<&str> = SPEC_FIELDS.iter().copied().collect();
     let mut last_id = 0;
@@ -309,13 +309,13 @@ fn changes_filters_by_time_and_site() {
     let future_text = qw(&["changes", "--since", "2999-01-01T00:00:00Z"]).ok();
     assert_eq!(future_text.trim(), "no changes");
     // Run 2 started after `between`: every change is after it, none after the last one.
-    assert_eq!(changes_json(&["--since", &shared().between]).len(), 21);
+    assert_eq!(changes_json(&["--since", &shared().between]).len(), 23);
 
     let nhs = changes_json(&["--site", NHS]);
     assert_eq!(nhs.len(), 3);
     assert!(nhs.iter().all(|c| c["site"] == NHS));
     let gca = changes_json(&["--site", GCA]);
-    assert_eq!(gca.len(), 18);
+    assert_eq!(gca.len(), 20);
     assert!(gca.iter().all(|c| c["site"] == GCA));
     // The same records, the same ids, whatever the filter.
     let mut ids: Vec<i64> = nhs
@@ -753,7 +753,7 @@ fn demo_runs_and_its_digest_shows_the_quiet_deletion() {
     let dir_arg = dir.display().to_string();
     let out = qw_in(tmp.path(), &["demo", "--dir", &dir_arg]).ok();
     assert!(out.contains("run 1 (version 1)"), "{out}");
-    assert!(out.contains("baseline: 21 pages"), "{out}");
+    assert!(out.contains("baseline: 24 pages"), "{out}");
 
     // It says where the digest is, and the digest is there.
     let html_path = out
@@ -781,12 +781,12 @@ fn demo_runs_and_its_digest_shows_the_quiet_deletion() {
     let config = dir.join("quietwatch.toml");
     let config_arg = config.display().to_string();
     let changes = qw_in(tmp.path(), &["--config", &config_arg, "changes", "--json"]).ok();
-    assert_eq!(changes.lines().count(), 21);
+    assert_eq!(changes.lines().count(), 23);
 
     // A second demo in the same directory starts from a fresh archive.
     qw_in(tmp.path(), &["demo", "--dir", &dir_arg]).ok();
     let changes = qw_in(tmp.path(), &["--config", &config_arg, "changes", "--json"]).ok();
-    assert_eq!(changes.lines().count(), 21);
+    assert_eq!(changes.lines().count(), 23);
 }
 
 // ------------------------------------------------------------------ pipes
@@ -833,6 +833,6 @@ fn a_held_lock_is_exit_3_and_readers_are_not_blocked() {
         assert!(out.stderr.contains("holds the lock"), "{}", out.stderr);
     }
     // Reading the archive needs no lock.
-    assert_eq!(changes_json(&[]).len(), 21);
+    assert_eq!(changes_json(&[]).len(), 23);
     drop(lock);
 }

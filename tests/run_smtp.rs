@@ -81,7 +81,7 @@ async fn run_sends_one_digest_loses_nothing_and_never_sends_twice() {
     let run1 = qw(&config, &["run"]).await;
     assert_eq!(run1.code, 0, "{run1:#?}");
     assert!(
-        run1.stdout.contains("GCA agreements: baseline: 21 pages"),
+        run1.stdout.contains("GCA agreements: baseline: 24 pages"),
         "{run1:#?}"
     );
     assert!(run1.stdout.contains("digest sent"), "{run1:#?}");
@@ -90,11 +90,11 @@ async fn run_sends_one_digest_loses_nothing_and_never_sends_twice() {
     let baseline = MessageParser::default().parse(&got[0]).unwrap();
     assert_eq!(
         baseline.subject(),
-        Some("[quietwatch demo] baseline: 27 pages — GCA agreements, NHS England procurement")
+        Some("[quietwatch demo] baseline: 30 pages — GCA agreements, NHS England procurement")
     );
     let text = baseline.body_text(0).unwrap();
     assert!(
-        text.contains("GCA agreements: baseline recorded, 21 pages"),
+        text.contains("GCA agreements: baseline recorded, 24 pages"),
         "{text}"
     );
     assert_eq!(count(&h, "SELECT count(*) FROM changes"), 0);
@@ -128,11 +128,11 @@ async fn run_sends_one_digest_loses_nothing_and_never_sends_twice() {
         "the cause once, not once per error layer: {said}"
     );
     // The crawl itself went fine and says so.
-    assert!(run2.stdout.contains("18 changes"), "{}", run2.stdout);
+    assert!(run2.stdout.contains("20 changes"), "{}", run2.stdout);
     let listed = qw(&config, &["changes", "--json"]).await;
     assert_eq!(listed.code, 0);
     assert_eq!(listed.stdout.lines().count(), 21, "{}", listed.stdout);
-    assert_eq!(count(&h, "SELECT count(*) FROM changes"), 21);
+    assert_eq!(count(&h, "SELECT count(*) FROM changes"), 23);
     assert_eq!(
         count(
             &h,
@@ -196,7 +196,7 @@ async fn run_sends_one_digest_loses_nothing_and_never_sends_twice() {
     let got = received(&inbox);
     assert_eq!(got.len(), 1, "exactly one message");
     assert_eq!(received(&first_inbox).len(), 1);
-    assert_eq!(count(&h, "SELECT count(*) FROM changes"), 21, "nothing new");
+    assert_eq!(count(&h, "SELECT count(*) FROM changes"), 23, "nothing new");
     assert_eq!(
         count(&h, "SELECT count(*) FROM changes WHERE digest_id IS NULL"),
         0,
@@ -302,7 +302,7 @@ async fn run_sends_one_digest_loses_nothing_and_never_sends_twice() {
     assert!(run4.stdout.contains("no digest"), "{}", run4.stdout);
     assert_eq!(received(&inbox).len(), 1, "no second message");
     assert_eq!(received(&first_inbox).len(), 1);
-    assert_eq!(count(&h, "SELECT count(*) FROM changes"), 21);
+    assert_eq!(count(&h, "SELECT count(*) FROM changes"), 23);
 
     let dry = qw(&config, &["digest", "--dry-run"]).await;
     assert_eq!(dry.code, 0);

@@ -584,6 +584,7 @@ fn digest_links_point_at_the_matching_view() {
         words_added: 0,
         words_removed: 0,
         similarity: None,
+        content_type: None,
         detail: Default::default(),
     };
     assert_eq!(
@@ -625,7 +626,7 @@ async fn every_route_over_a_real_crawl_of_the_demo_site() {
     h.server.set_version(2);
     let r2 = h.crawl().await;
     let changes = h.changes_of_run(&r2);
-    assert_eq!(changes.len(), 21, "the demo's run 2: {changes:#?}");
+    assert_eq!(changes.len(), 23, "the demo's run 2: {changes:#?}");
     let store = h.store();
     let base = fixture::start(h.db()).await;
     let page_of = |url: &str| format!("/page?url={}", enc(url));
@@ -654,7 +655,7 @@ async fn every_route_over_a_real_crawl_of_the_demo_site() {
     let site = get(&base, &format!("/site?name={}", enc(gca))).await;
     assert_eq!(site.status, StatusCode::OK);
     assert!(
-        site.body.contains(&format!("{} pages", 21 + 2)),
+        site.body.contains(&format!("{} pages", 24 + 2)),
         "{}",
         site.body
     );
