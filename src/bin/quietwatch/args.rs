@@ -108,6 +108,10 @@ pub enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Internal: read one document from stdin in this process, answer on stdout (the
+    /// worker process `analyse::document::Isolation` starts with resource limits).
+    #[command(name = "extract-worker", hide = true)]
+    ExtractWorker,
     /// Write a commented starter config.
     Init {
         /// Where to write it (default: the `--config` path). Never overwrites a file.

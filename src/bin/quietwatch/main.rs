@@ -148,6 +148,9 @@ fn when(input: Option<&str>, edge: DayEdge) -> Result<Option<i64>> {
 fn dispatch(cli: &Cli) -> Result<u8> {
     let mut out = std::io::stdout().lock();
     match &cli.command {
+        Command::ExtractWorker => {
+            quietwatch::analyse::document::worker_main(std::io::stdin().lock(), &mut out)?;
+        }
         Command::Init { path } => {
             let path = path.clone().unwrap_or_else(|| cli.config.clone());
             lib(quietwatch::config::write_starter(&path))?;
