@@ -1,0 +1,265 @@
+//! Word documents (DOCX, Office Open XML): the body's paragraphs, headings, list items and
+//! table rows.
+//!
+//! What is read: `word/document.xml`'s body. A paragraph (`w:p`) is a heading when its style
+//! (resolved through `word/styles.xml`, following `basedOn`) is named `heading N` or `Title`,
+//! or carries an outline level; a list item when it or its style is numbered (`w:numPr`). A
+//! table row (`w:tr`) is one `| a | b |` line, each cell's paragraphs joined by spaces (a
+//! nested table's text joins its cell). Text is `w:t` only: deleted revisions (`w:delText`),
+//! field codes (`w:instrText`) and the fallback copy of alternate content (`mc:Fallback`,
+//! which repeats the `mc:Choice` text) are left out. Headers, footers, footnotes and comments
+//! are not read: headers and footers carry page numbers and print dates, which would be
+//! noise on every re-export.
+
+use super::text::TextOut;
+use super::xml::{attr, walk, Step};
+use super::zipped::Zipped;
+use super::{Deadline, DocKind, Limits, Stop};
+use std::collections::HashMap;
+
+const KIND: DocKind = DocKind::Docx;
+
+/// What a paragraph style says, after `basedOn` is followed.
+#[derive(Clone, Default)]
+struct Style {
+    heading: Option<usize>,
+    numbered: bool,
+    based_on: Option<String>,
+}
+
+pub(super) fn read(bytes: &[u8], limits: &Limits, deadline: Deadline) -> Result<String, Stop> {
+    let mut zip = Zipped::open(bytes, KIND, limits, deadline)?;
+    let styles = match zip.read("word/styles.xml")? {
+        Some(xml) => read_styles(&xml, limits, deadline)?,
+        None => HashMap::new(),
+    };
+    let Some(document) = zip.read("word/document.xml")? else {
+        return Err(Stop::malformed(KIND, "no word/document.xml"));
+    };
+    let mut body = Body::new(&styles, limits.max_output_bytes);
+    walk(&document, KIND, limits.max_xml_depth, deadline, |step| {
+        body.step(step);
+        !body.out.is_full()
+    })?;
+    Ok(body.out.finish())
+}
+
+/// Style ids to what they say, `basedOn` chains resolved (at most 16 links deep).
+fn read_styles(
+    xml: &[u8],
+    limits: &Limits,
+    deadline: Deadline,
+) -> Result<HashMap<String, Style>, Stop> {
+    let mut styles: HashMap<String, Style> = HashMap::new();
+    let mut current: Option<(String, Style)> = None;
+    let mut stack: Vec<Vec<u8>> = Vec::new();
+    walk(xml, KIND, limits.max_xml_depth, deadline, |step| {
+        match step {
+            Step::Open(name, e) => {
+                match name {
+                    b"style" if attr(e, b"type").as_deref() == Some("paragraph") => {
+                        current = attr(e, b"styleId").map(|id| (id, Style::default()));
+                    }
+                    b"name" => {
+                        if let (Some((_, s)), Some(v)) = (current.as_mut(), attr(e, b"val")) {
+                            s.heading = s.heading.or_else(|| heading_of_name(&v));
+                        }
+                    }
+                    b"basedOn" => {
+                        if let Some((_, s)) = current.as_mut() {
+                            s.based_on = attr(e, b"val");
+                        }
+                    }
+                    b"outlineLvl" => {
+                        if let Some((_, s)) = current.as_mut() {
+                            s.heading = s.heading.or_else(|| outline_level(e));
+                        }
+                    }
+                    b"numId" if stack.iter().any(|n| n == b"numPr") => {
+                        if let Some((_, s)) = current.as_mut() {
+                            s.numbered = attr(e, b"val").is_some_and(|v| v != "0");
+                        }
+                    }
+                    _ => {}
+                }
+                stack.push(name.to_vec());
+            }
+            Step::Close => {
+                if stack.pop().as_deref() == Some(b"style") {
+                    if let Some((id, s)) = current.take() {
+                        styles.insert(id, s);
+                    }
+                }
+            }
+            Step::Text(_) => {}
+        }
+        styles.len() < 100_000
+    })?;
+    let resolved = styles
+        .keys()
+        .map(|id| (id.clone(), resolve(&styles, id)))
+        .collect();
+    Ok(resolved)
+}
+
+fn resolve(styles: &HashMap<String, Style>, id: &str) -> Style {
+    let mut out = Style::default();
+    let mut at = styles.get(id);
+    for _ in 0..16 {
+        let Some(s) = at else { break };
+        out.heading = out.heading.or(s.heading);
+        out.numbered |= s.numbered;
+        at = s.based_on.as_deref().and_then(|b| styles.get(b));
+    }
+    out
+}
+
+/// `heading 1`…`heading 6` (Word's built-in names, any case) and `Title`.
+fn heading_of_name(name: &str) -> Option<usize> {
+    let lower = name.trim().to_ascii_lowercase();
+    if lower == "title" {
+        return Some(1);
+    }
+    let n: usize = lower.strip_prefix("heading")?.trim().parse().ok()?;
+    (1..=9).contains(&n).then_some(n.min(6))
+}
+
+/// `w:outlineLvl w:val="0"` is a level-1 heading; 9 is body text.
+fn outline_level(e: &quick_xml::events::BytesStart<'_>) -> Option<usize> {
+    let v: usize = attr(e, b"val")?.parse().ok()?;
+    (v < 9).then_some((v + 1).min(6))
+}
+
+/// The walk over the body.
+struct Body<'s> {
+    styles: &'s HashMap<String, Style>,
+    out: TextOut,
+    /// Open elements by local name.
+    stack: Vec<Vec<u8>>,
+    /// The paragraph being read: its text, heading level and whether it is numbered.
+    para: String,
+    heading: Option<usize>,
+    numbered: bool,
+    /// Table rows being read (a nested table's row sits inside an outer cell).
+    rows: Vec<Vec<String>>,
+    /// Inside `mc:Fallback`, `w:delText` or `w:instrText`: text not read.
+    skip: usize,
+}
+
+impl<'s> Body<'s> {
+    fn new(styles: &'s HashMap<String, Style>, max: usize) -> Self {
+        Body {
+            styles,
+            out: TextOut::new(max),
+            stack: Vec::new(),
+            para: String::new(),
+            heading: None,
+            numbered: false,
+            rows: Vec::new(),
+            skip: 0,
+        }
+    }
+
+    fn step(&mut self, step: Step<'_, '_>) {
+        match step {
+            Step::Open(name, e) => {
+                self.open(name, e);
+                self.stack.push(name.to_vec());
+            }
+            Step::Close => {
+                if let Some(name) = self.stack.pop() {
+                    self.close(&name);
+                }
+            }
+            Step::Text(t) => {
+                if self.skip == 0 && self.stack.last().is_some_and(|n| n == b"t") {
+                    self.para.push_str(t);
+                }
+            }
+        }
+    }
+
+    fn open(&mut self, name: &[u8], e: &quick_xml::events::BytesStart<'_>) {
+        match name {
+            b"Fallback" | b"delText" | b"instrText" => self.skip += 1,
+            b"p" if !self.in_para() => {
+                self.para.clear();
+                self.heading = None;
+                self.numbered = false;
+            }
+            b"pStyle" if self.in_para() => {
+                if let Some(s) = attr(e, b"val").and_then(|v| self.styles.get(&v)) {
+                    self.heading = self.heading.or(s.heading);
+                    self.numbered |= s.numbered;
+                }
+            }
+            b"outlineLvl" if self.in_para() => self.heading = outline_level(e).or(self.heading),
+            b"numId" if self.stack.iter().any(|n| n == b"numPr") => {
+                self.numbered |= attr(e, b"val").is_some_and(|v| v != "0");
+            }
+            b"tab" | b"br" | b"cr" if self.in_para() => self.para.push(' '),
+            b"tr" => self.rows.push(Vec::new()),
+            b"tc" => {
+                if let Some(row) = self.rows.last_mut() {
+                    row.push(String::new());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn close(&mut self, name: &[u8]) {
+        match name {
+            b"Fallback" | b"delText" | b"instrText" => self.skip = self.skip.saturating_sub(1),
+            // A paragraph inside another (a text box) joins the outer one.
+            b"p" if !self.in_para() => self.end_paragraph(),
+            b"p" => self.para.push(' '),
+            b"tr" => {
+                if let Some(row) = self.rows.pop() {
+                    match self.rows.last_mut().and_then(|r| r.last_mut()) {
+                        Some(outer) => {
+                            outer.push(' ');
+                            outer.push_str(&row.join(" "));
+                        }
+                        None => self.out.table_row(&row),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn in_para(&self) -> bool {
+        self.stack.iter().any(|n| n == b"p")
+    }
+
+    fn end_paragraph(&mut self) {
+        let text = std::mem::take(&mut self.para);
+        if let Some(cell) = self.rows.last_mut().and_then(|r| r.last_mut()) {
+            if !cell.is_empty() {
+                cell.push(' ');
+            }
+            cell.push_str(&text);
+        } else if let Some(level) = self.heading {
+            self.out.heading(level, &text);
+        } else if self.numbered {
+            self.out.item(&text);
+        } else {
+            self.out.line(&text);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn style_names_give_heading_levels() {
+        assert_eq!(heading_of_name("heading 2"), Some(2));
+        assert_eq!(heading_of_name("Heading 8"), Some(6));
+        assert_eq!(heading_of_name("Title"), Some(1));
+        assert_eq!(heading_of_name("Normal"), None);
+        assert_eq!(heading_of_name("heading"), None);
+    }
+}
