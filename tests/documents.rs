@@ -152,9 +152,9 @@ async fn the_demo_documents_are_compared_by_their_text() {
         xlsx["content_type"],
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     );
-    assert!(lines
-        .iter()
-        .any(|l| l["content_type"].as_str().is_some_and(|c| c.starts_with("text/html"))));
+    assert!(lines.iter().any(|l| l["content_type"]
+        .as_str()
+        .is_some_and(|c| c.starts_with("text/html"))));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -169,7 +169,11 @@ async fn the_cli_and_the_web_ui_show_diff_and_search_documents_text() {
     // show: the latest text; show --at: the first; show --raw: the original zip bytes.
     let show = qw(cfg, &["show", &prices]).await;
     assert_eq!(show.code, 0, "{show:?}");
-    assert!(show.stdout.contains("Senior consultant | £675"), "{}", show.stdout);
+    assert!(
+        show.stdout.contains("Senior consultant | £675"),
+        "{}",
+        show.stdout
+    );
     assert!(!show.stdout.contains("PK"), "{}", show.stdout);
     let store = h.store();
     let vs = versions(&store, &prices);
@@ -180,10 +184,20 @@ async fn the_cli_and_the_web_ui_show_diff_and_search_documents_text() {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let at = qw(cfg, &["show", &prices, "--at", &first_seen]).await;
     assert_eq!(at.code, 0, "{at:?}");
-    assert!(at.stdout.contains("Senior consultant | £650"), "{}", at.stdout);
+    assert!(
+        at.stdout.contains("Senior consultant | £650"),
+        "{}",
+        at.stdout
+    );
     let raw_path = h.dir.path().join("raw.xlsx");
     let raw = std::process::Command::new(env!("CARGO_BIN_EXE_quietwatch"))
-        .args(["--config", &cfg.display().to_string(), "show", &prices, "--raw"])
+        .args([
+            "--config",
+            &cfg.display().to_string(),
+            "show",
+            &prices,
+            "--raw",
+        ])
         .output()
         .unwrap();
     assert!(raw.status.success());
@@ -196,7 +210,11 @@ async fn the_cli_and_the_web_ui_show_diff_and_search_documents_text() {
     // diff: the changed cell, by words.
     let diff = qw(cfg, &["diff", &prices]).await;
     assert_eq!(diff.code, 0, "{diff:?}");
-    assert!(diff.stdout.contains("£650") && diff.stdout.contains("£675"), "{}", diff.stdout);
+    assert!(
+        diff.stdout.contains("£650") && diff.stdout.contains("£675"),
+        "{}",
+        diff.stdout
+    );
 
     // history: both versions, the text read.
     let hist = qw(cfg, &["history", &prices, "--json"]).await;
@@ -212,7 +230,11 @@ async fn the_cli_and_the_web_ui_show_diff_and_search_documents_text() {
     // search: inside the DOCX, with when the phrase appeared.
     let search = qw(cfg, &["search", "enhanced DBS check"]).await;
     assert_eq!(search.code, 0, "{search:?}");
-    assert!(search.stdout.contains(&h.url("gca", SPEC)), "{}", search.stdout);
+    assert!(
+        search.stdout.contains(&h.url("gca", SPEC)),
+        "{}",
+        search.stdout
+    );
 
     // serve: the version's text and the diff, side by side and inline.
     let base = serve(h.db()).await;
@@ -232,7 +254,10 @@ async fn the_cli_and_the_web_ui_show_diff_and_search_documents_text() {
     .text()
     .await
     .unwrap();
-    assert!(d.contains("<del>£650</del>") && d.contains("<ins>£675</ins>"), "{d}");
+    assert!(
+        d.contains("<del>£650</del>") && d.contains("<ins>£675</ins>"),
+        "{d}"
+    );
 }
 
 async fn serve(db: std::path::PathBuf) -> String {
@@ -299,9 +324,16 @@ sitemaps = false
     assert_eq!(vs[0].text_status, TextStatus::Read);
     let text = text_of(&store, &vs[0]);
     assert!(text.contains("# Sheet: Day rates"), "{text}");
-    assert!(!text.contains("PK") && !text.contains("Content_Types"), "{text}");
+    assert!(
+        !text.contains("PK") && !text.contains("Content_Types"),
+        "{text}"
+    );
     let show = qw(&h.config_path, &["show", &url]).await;
-    assert!(show.stdout.contains("Senior consultant | £650"), "{}", show.stdout);
+    assert!(
+        show.stdout.contains("Senior consultant | £650"),
+        "{}",
+        show.stdout
+    );
     let search = qw(&h.config_path, &["search", "Senior consultant"]).await;
     assert!(search.stdout.contains(&url), "{}", search.stdout);
 }
@@ -329,7 +361,11 @@ async fn a_recheck_of_unchanged_documents_reads_none_of_them() {
     let r1 = crawl_with(&h.config, reading.clone()).await;
     // The demo's six documents (its CSV is denied).
     assert_eq!(r1.documents_read, 6, "{r1:?}");
-    assert_eq!(spawns(), 6, "the worker ran once per document on the first crawl");
+    assert_eq!(
+        spawns(),
+        6,
+        "the worker ran once per document on the first crawl"
+    );
     let after_first = spawns();
 
     // Documents answer 304 to their validators.
@@ -341,7 +377,11 @@ async fn a_recheck_of_unchanged_documents_reads_none_of_them() {
     forget_validators(&h.db());
     let r3 = crawl_with(&h.config, reading).await;
     assert_eq!(r3.documents_read, 0, "{r3:?}");
-    assert_eq!(spawns(), after_first, "no worker spawned for the same bytes");
+    assert_eq!(
+        spawns(),
+        after_first,
+        "no worker spawned for the same bytes"
+    );
     assert!(r3.sites.iter().all(|s| s.changes.is_empty()), "{r3:?}");
 }
 

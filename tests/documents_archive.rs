@@ -25,7 +25,12 @@ const ORDER: &str = "/wp-content/uploads/2026/01/RM6160-Order-Form.pdf";
 /// file name.
 fn old_reading(body: &[u8], content_type: &str, url: &Url) -> (String, String) {
     let ct = content_type.to_ascii_lowercase();
-    let file = url.path_segments().unwrap().next_back().unwrap().to_string();
+    let file = url
+        .path_segments()
+        .unwrap()
+        .next_back()
+        .unwrap()
+        .to_string();
     if ct.contains("html") || ct.contains("xml") && !ct.contains("application/xml") {
         let (html, _) = decode_html(body, Some(content_type));
         let ex = Extractor::new(None, &[], &[]).unwrap().extract(&html, url);
@@ -80,7 +85,9 @@ fn age(db: &Path) -> Vec<String> {
         )
         .unwrap();
         let text_id: i64 = c
-            .query_row("SELECT id FROM texts WHERE sha256 = ?1", [&sha], |r| r.get(0))
+            .query_row("SELECT id FROM texts WHERE sha256 = ?1", [&sha], |r| {
+                r.get(0)
+            })
             .unwrap();
         if c.changes() > 0 {
             c.execute(
@@ -138,19 +145,29 @@ async fn an_archive_from_before_is_upgraded_without_a_flood_of_records() {
     assert_eq!(r2.repaired.repaired, 6, "{:?}", r2.repaired);
     assert!(r2.repaired.misread >= 2, "{:?}", r2.repaired);
     let changes = h.changes_of_run(&r2);
-    assert!(changes.is_empty(), "gaining a text is no change: {changes:#?}");
+    assert!(
+        changes.is_empty(),
+        "gaining a text is no change: {changes:#?}"
+    );
     // The garbage left the index and the stored texts; the XLSX reads as a spreadsheet.
     for w in &garbage {
         assert_eq!(fts_hits(&h.db(), w), 0, "{w} is still indexed");
     }
     let store = h.store();
     let xlsx = store.page_for_url(&h.url("gca", PRICES)).unwrap().unwrap();
-    let v = store.version(xlsx.latest_version.unwrap()).unwrap().unwrap();
+    let v = store
+        .version(xlsx.latest_version.unwrap())
+        .unwrap()
+        .unwrap();
     assert_eq!(v.span.text_status, TextStatus::Read);
     assert!(v.text.contains("Senior consultant | £650"), "{}", v.text);
     assert_eq!(v.span.title, "RM6160-Pricing-Schedule.xlsx");
     let show = common::qw(&h.config_path, &["show", &h.url("gca", PRICES)]).await;
-    assert!(show.stdout.contains("# Sheet: Day rates"), "{}", show.stdout);
+    assert!(
+        show.stdout.contains("# Sheet: Day rates"),
+        "{}",
+        show.stdout
+    );
     assert_eq!(store.integrity_check().unwrap(), "ok");
     drop(store);
 
@@ -184,7 +201,9 @@ fn encrypted_pdf() -> Vec<u8> {
         out.extend_from_slice(b"\nendobj\n");
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for off in offsets {
         out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
     }
@@ -232,7 +251,10 @@ async fn hostile_documents_are_recorded_unreadable_and_the_crawl_goes_on() {
         ("bomb.docx", zip_bomb_docx()),
         ("truncated.xlsx", xlsx[..xlsx.len() / 2].to_vec()),
         ("truncated.pdf", pdf[..pdf.len() / 3].to_vec()),
-        ("noise.pdf", b"%PDF-1.7\n\x00\xff garbage, not a PDF at all".repeat(50)),
+        (
+            "noise.pdf",
+            b"%PDF-1.7\n\x00\xff garbage, not a PDF at all".repeat(50),
+        ),
         ("not-a-zip.docx", b"PK\x03\x04 this is no zip".to_vec()),
     ];
     let dir = tempfile::tempdir().unwrap();
@@ -287,14 +309,20 @@ async fn hostile_documents_are_recorded_unreadable_and_the_crawl_goes_on() {
             .page_for_url(&url)
             .unwrap()
             .unwrap_or_else(|| panic!("{name} was not kept as a page"));
-        let v = store.version_span(page.latest_version.unwrap()).unwrap().unwrap();
+        let v = store
+            .version_span(page.latest_version.unwrap())
+            .unwrap()
+            .unwrap();
         match &v.text_status {
             TextStatus::Unavailable(why) => assert!(!why.is_empty(), "{name}"),
             other => panic!("{name}: {other:?}"),
         }
     }
     assert!(
-        store.page_for_url(&h.url("web", "/after")).unwrap().is_some(),
+        store
+            .page_for_url(&h.url("web", "/after"))
+            .unwrap()
+            .is_some(),
         "the crawl went on past the documents"
     );
     assert_eq!(store.integrity_check().unwrap(), "ok");
@@ -304,6 +332,10 @@ async fn hostile_documents_are_recorded_unreadable_and_the_crawl_goes_on() {
         &["history", &h.url("web", "/docs/encrypted.pdf"), "--json"],
     )
     .await;
-    assert!(out.stdout.contains("\"text_status\":\"unavailable\""), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("\"text_status\":\"unavailable\""),
+        "{}",
+        out.stdout
+    );
     let _ = Store::open(&h.db()).unwrap();
 }

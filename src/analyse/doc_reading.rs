@@ -38,7 +38,9 @@ enum How {
 impl DocReader {
     pub fn new(reading: &DocumentReading) -> DocReader {
         let how = match reading {
-            DocumentReading::Worker(exe) => How::Worker(Isolation::new(exe.clone(), Limits::default())),
+            DocumentReading::Worker(exe) => {
+                How::Worker(Isolation::new(exe.clone(), Limits::default()))
+            }
             DocumentReading::InProcess => {
                 tracing::warn!(
                     "documents are read in this process: no extraction worker was given, so a \
@@ -87,7 +89,13 @@ pub fn document_content(url: &Url, text: DocText) -> Content {
 /// A body that is neither a page nor a document quietwatch reads: kept by its bytes.
 pub fn unread_content(url: &Url, content_type: Option<&str>) -> Content {
     let what = content_type
-        .map(|ct| ct.split(';').next().unwrap_or(ct).trim().to_ascii_lowercase())
+        .map(|ct| {
+            ct.split(';')
+                .next()
+                .unwrap_or(ct)
+                .trim()
+                .to_ascii_lowercase()
+        })
         .filter(|ct| !ct.is_empty())
         .unwrap_or_else(|| "an unknown type".to_string());
     Content {

@@ -40,10 +40,9 @@ impl PageReader for Reader {
                 let (html, _) = super::charset::decode_html(body, content_type);
                 page_of(self.extractor.extract(&html, url))
             }
-            BodyKind::Document(kind) => content_only(document_content(
-                url,
-                self.documents.read(kind, body),
-            )),
+            BodyKind::Document(kind) => {
+                content_only(document_content(url, self.documents.read(kind, body)))
+            }
             BodyKind::Text => content_only(Content {
                 title: file_title(url),
                 text: super::charset::decode_html(body, content_type).0,

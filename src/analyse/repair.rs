@@ -50,7 +50,8 @@ pub async fn read_unread_versions(
     for v in todo {
         let body = store.body(v.body_id)?;
         let docs = docs.clone();
-        let joined = tokio::task::spawn_blocking(move || repair_of(&v, body.as_deref(), &docs)).await;
+        let joined =
+            tokio::task::spawn_blocking(move || repair_of(&v, body.as_deref(), &docs)).await;
         let (repair, misread) = match joined {
             Ok(r) => r,
             Err(e) => {

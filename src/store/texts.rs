@@ -216,14 +216,22 @@ mod tests {
         let mut s = Store::open(&dir.path().join("q.db")).unwrap();
         let run = s.begin_run("crawl").unwrap();
         let site = s.site("S").unwrap();
-        let page = s.ensure_page(site.id, "https://e.org/a.pdf", 0, true).unwrap();
+        let page = s
+            .ensure_page(site.id, "https://e.org/a.pdf", 0, true)
+            .unwrap();
         let content = Content {
             title: "a.pdf".into(),
             text_status: TextStatus::Unavailable("encrypted PDF".into()),
             ..Default::default()
         };
         let v = s
-            .record_fetch(&fetch(run, page.id, b"%PDF-1.4", "application/pdf", content))
+            .record_fetch(&fetch(
+                run,
+                page.id,
+                b"%PDF-1.4",
+                "application/pdf",
+                content,
+            ))
             .unwrap()
             .version_id
             .unwrap();
@@ -247,7 +255,10 @@ mod tests {
         s.ensure_page(site.id, doc, 1, true).unwrap();
         for (url, docs) in [
             ("https://e.org/old", vec![doc.to_string()]),
-            ("https://e.org/now", vec!["https://e.org/b.pdf".into(), doc.into()]),
+            (
+                "https://e.org/now",
+                vec!["https://e.org/b.pdf".into(), doc.into()],
+            ),
             ("https://e.org/none", vec![]),
         ] {
             let p = s.ensure_page(site.id, url, 0, false).unwrap();
@@ -265,8 +276,14 @@ mod tests {
             .unwrap();
         assert_eq!(
             s.pages_linking_to(doc, 5).unwrap(),
-            vec!["https://e.org/now".to_string(), "https://e.org/old".to_string()]
+            vec![
+                "https://e.org/now".to_string(),
+                "https://e.org/old".to_string()
+            ]
         );
-        assert!(s.pages_linking_to("https://e.org/zzz.pdf", 5).unwrap().is_empty());
+        assert!(s
+            .pages_linking_to("https://e.org/zzz.pdf", 5)
+            .unwrap()
+            .is_empty());
     }
 }

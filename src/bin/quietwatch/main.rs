@@ -8,12 +8,12 @@ use anyhow::Context;
 use args::{Cli, Command, ExportArgs};
 use clap::Parser;
 use progress::Bar;
+use quietwatch::analyse::doc_reading::DocumentReading;
 use quietwatch::archive::{history, search, warc};
 use quietwatch::config::Config;
 use quietwatch::model::SiteOutcome;
 use quietwatch::output::{json, text};
 use quietwatch::report::mail::MailError;
-use quietwatch::analyse::doc_reading::DocumentReading;
 use quietwatch::run::{RunOptions, RunReport};
 use quietwatch::store::{ChangeFilter, Store};
 use quietwatch::when::{parse_when_ms, DayEdge};
@@ -232,7 +232,8 @@ fn dispatch(cli: &Cli) -> Result<u8> {
         }
         Command::Serve { listen } => cmd_serve(cli, &mut out, *listen)?,
         Command::Demo { dir } => {
-            let report = lib(runtime()?.block_on(quietwatch::demo::run_demo(dir.as_deref(), documents())))?;
+            let report =
+                lib(runtime()?.block_on(quietwatch::demo::run_demo(dir.as_deref(), documents())))?;
             if !cli.quiet {
                 write!(out, "{}", report.render())?;
             }

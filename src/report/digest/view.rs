@@ -115,7 +115,12 @@ pub(super) fn build_view(
     };
     let mut sites_sorted = site_order.clone();
     sites_sorted.sort_by_key(|s| !has_major(s));
-    let sites = site_views(&sites_sorted, &ranked, archive.as_deref(), &input.linked_from);
+    let sites = site_views(
+        &sites_sorted,
+        &ranked,
+        archive.as_deref(),
+        &input.linked_from,
+    );
     let down = down_notes(input);
     let (baselines, baseline_pages, baseline_sites) = baseline_notes(input);
     let mut subject_sites: Vec<String> = sites_sorted.iter().map(|s| s.to_string()).collect();

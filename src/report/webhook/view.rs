@@ -18,8 +18,8 @@
 //!   [`ChangeKind`] (a new kind renders with its own `label()`), and [`fact_rows`] is the one
 //!   place where a change's fact changes become table rows.
 
-use crate::markup::{http_url, one_line, MAX_LINK_URL_CHARS};
 use crate::analyse::doc_reading::document_type_name;
+use crate::markup::{http_url, one_line, MAX_LINK_URL_CHARS};
 use crate::model::{Change, ChangeKind, Significance};
 
 /// Characters of a title kept (the rest is cut with `…`).
