@@ -136,6 +136,25 @@ async fn the_demo_documents_are_compared_by_their_text() {
         "{changes:#?}"
     );
 
+    // The digest names the type beside the title and the page that links the document.
+    let input = quietwatch::report::digest::collect(&store, &h.config.digest, 3).unwrap();
+    let digest =
+        quietwatch::report::digest::render(&input, &h.config.digest, chrono::Utc::now()).unwrap();
+    let item = digest
+        .text
+        .split("\n\n")
+        .find(|block| block.contains("RM6160-Pricing-Schedule.xlsx"))
+        .expect("the XLSX in the digest");
+    assert!(item.contains("(spreadsheet)"), "{item}");
+    assert!(
+        item.contains(&format!(
+            "linked from {}",
+            h.url("gca", "/agreements/RM6160")
+        )),
+        "{item}"
+    );
+    assert!(digest.html.contains("spreadsheet</span>"));
+
     // The change JSON carries the content type; pages say text/html.
     let out = qw(&h.config_path, &["changes", "--json"]).await;
     assert_eq!(out.code, 0, "{out:?}");

@@ -337,5 +337,23 @@ async fn hostile_documents_are_recorded_unreadable_and_the_crawl_goes_on() {
         "{}",
         out.stdout
     );
-    let _ = Store::open(&h.db()).unwrap();
+    // So does the web UI's version page.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let db = h.db();
+    tokio::spawn(async move { axum::serve(listener, quietwatch::serve::router(db)).await });
+    let page = store
+        .page_for_url(&h.url("web", "/docs/encrypted.pdf"))
+        .unwrap()
+        .unwrap();
+    let body = reqwest::get(format!(
+        "http://{addr}/version/{}",
+        page.latest_version.unwrap()
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(body.contains("Text unavailable: "), "{body}");
 }
