@@ -648,7 +648,9 @@ async fn fetch_and_read(fetcher: Arc<Fetcher>, reader: Arc<dyn PageReader>, task
             let body = std::mem::take(&mut r.body);
             let ct = r.content_type.clone();
             let url = urlnorm::canonicalize(&r.url);
-            let latest = task.latest_body;
+            // Only where it answered itself: a redirect's target is judged by its content
+            // (moved or redirected away), so it is always read.
+            let latest = task.latest_body.filter(|_| url == task.url);
             let joined = tokio::task::spawn_blocking(move || {
                 // Hashed and compressed here, beside the reading, so the store's writer on
                 // the crawl's task only inserts it.

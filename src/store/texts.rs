@@ -16,13 +16,18 @@ use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
 
 impl Store {
-    /// Versions stored before documents were read, newest first, at most `limit`.
+    /// Versions stored before documents were read, at most `limit`: those detection compares
+    /// against first (each page's latest and reported versions), then the newest.
     pub fn versions_not_read(&self, limit: u32) -> Result<Vec<UnreadVersion>> {
         self.q(|c| {
             let mut st = c.prepare(
                 "SELECT v.id, v.page_id, v.body_id, p.url, v.content_type, v.title
                  FROM versions v JOIN pages p ON p.id = v.page_id
-                 WHERE v.text_status = 'not_read' ORDER BY v.id DESC LIMIT ?1",
+                 WHERE v.text_status = 'not_read'
+                 ORDER BY (v.id IN (SELECT latest_version FROM pages WHERE latest_version IS NOT NULL)
+                        OR v.id IN (SELECT reported_version FROM pages WHERE reported_version IS NOT NULL)) DESC,
+                          v.id DESC
+                 LIMIT ?1",
             )?;
             let rows = st.query_map([limit], |r| {
                 Ok(UnreadVersion {
