@@ -21,9 +21,18 @@ fn write_site(dir: &Path) -> PathBuf {
     std::fs::create_dir_all(host.join("docs")).unwrap();
     let demo = demo_site();
     let sources = [
-        ("xlsx", "v1/gca/wp-content/uploads/2026/01/RM6160-Pricing-Schedule.xlsx"),
-        ("docx", "v1/gca/wp-content/uploads/2026/01/RM6160-Specification.docx"),
-        ("pdf", "v1/gca/wp-content/uploads/2025/11/RM6187-Customer-Guide.pdf"),
+        (
+            "xlsx",
+            "v1/gca/wp-content/uploads/2026/01/RM6160-Pricing-Schedule.xlsx",
+        ),
+        (
+            "docx",
+            "v1/gca/wp-content/uploads/2026/01/RM6160-Specification.docx",
+        ),
+        (
+            "pdf",
+            "v1/gca/wp-content/uploads/2025/11/RM6187-Customer-Guide.pdf",
+        ),
     ];
     let mut links = String::new();
     for i in 0..DOCUMENTS {
@@ -37,7 +46,11 @@ fn write_site(dir: &Path) -> PathBuf {
         format!("<html><head><title>Documents</title></head><body><main><h1>Documents</h1><ul>{links}</ul></main></body></html>"),
     )
     .unwrap();
-    std::fs::write(site.join("site.toml"), "name = \"docs\"\nhosts = [\"web\"]\n[[version]]\nn = 1\n").unwrap();
+    std::fs::write(
+        site.join("site.toml"),
+        "name = \"docs\"\nhosts = [\"web\"]\n[[version]]\nn = 1\n",
+    )
+    .unwrap();
     site
 }
 

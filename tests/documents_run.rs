@@ -110,32 +110,6 @@ async fn the_demo_documents_are_compared_by_their_text() {
         prices.summary
     );
 
-    // The customer guide's rates changed: compared by text, not bytes.
-    let guide = change_at(&changes, &h.url("gca", GUIDE)).expect("a record for the PDF");
-    assert_eq!(guide.significance, Significance::Major);
-    assert!(!guide.summary.contains("sha256"), "{}", guide.summary);
-    assert!(
-        guide
-            .detail
-            .excerpt
-            .iter()
-            .any(|l| l.text().contains("1,395 GBP")),
-        "{:?}",
-        guide.detail.excerpt
-    );
-    assert_eq!(guide.content_type.as_deref(), Some("application/pdf"));
-
-    // The order form was re-exported (new CreationDate and /ID): a new version, the same
-    // text, no record.
-    let order = versions(&store, &h.url("gca", ORDER));
-    assert_eq!(order.len(), 2, "{order:?}");
-    assert_ne!(order[0].body_sha256, order[1].body_sha256);
-    assert_eq!(order[0].text_id, order[1].text_id);
-    assert!(
-        change_at(&changes, &h.url("gca", ORDER)).is_none(),
-        "{changes:#?}"
-    );
-
     // The digest names the type beside the title and the page that links the document.
     let input = quietwatch::report::digest::collect(&store, &h.config.digest, 3).unwrap();
     let digest =
@@ -174,6 +148,41 @@ async fn the_demo_documents_are_compared_by_their_text() {
     assert!(lines.iter().any(|l| l["content_type"]
         .as_str()
         .is_some_and(|c| c.starts_with("text/html"))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_pdfs_are_compared_by_their_text_and_a_re_export_is_quiet() {
+    let h = Harness::start(demo_site(), &[]).await;
+    h.crawl().await;
+    h.server.set_version(2);
+    let r2 = h.crawl().await;
+    let changes = h.changes_of_run(&r2);
+    let store = h.store();
+    // The customer guide's rates changed: compared by text, not bytes.
+    let guide = change_at(&changes, &h.url("gca", GUIDE)).expect("a record for the PDF");
+    assert_eq!(guide.significance, Significance::Major);
+    assert!(!guide.summary.contains("sha256"), "{}", guide.summary);
+    assert!(
+        guide
+            .detail
+            .excerpt
+            .iter()
+            .any(|l| l.text().contains("1,395 GBP")),
+        "{:?}",
+        guide.detail.excerpt
+    );
+    assert_eq!(guide.content_type.as_deref(), Some("application/pdf"));
+
+    // The order form was re-exported (new CreationDate and /ID): a new version, the same
+    // text, no record.
+    let order = versions(&store, &h.url("gca", ORDER));
+    assert_eq!(order.len(), 2, "{order:?}");
+    assert_ne!(order[0].body_sha256, order[1].body_sha256);
+    assert_eq!(order[0].text_id, order[1].text_id);
+    assert!(
+        change_at(&changes, &h.url("gca", ORDER)).is_none(),
+        "{changes:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -225,6 +234,26 @@ async fn the_cli_and_the_web_ui_show_diff_and_search_documents_text() {
         .read("v2/gca/wp-content/uploads/2026/01/RM6160-Pricing-Schedule.xlsx")
         .unwrap();
     assert_eq!(raw.stdout, served, "show --raw is the bytes as served");
+
+    // export --warc: the original bytes of both versions, in gzip members read back here.
+    let warc = h.dir.path().join("out.warc.gz");
+    let export = qw(cfg, &["export", "--warc", &warc.display().to_string()]).await;
+    assert_eq!(export.code, 0, "{export:?}");
+    let mut all = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::MultiGzDecoder::new(std::fs::File::open(&warc).unwrap()),
+        &mut all,
+    )
+    .unwrap();
+    let first = demo_site()
+        .read("v1/gca/wp-content/uploads/2026/01/RM6160-Pricing-Schedule.xlsx")
+        .unwrap();
+    for bytes in [&served, &first] {
+        assert!(
+            all.windows(bytes.len()).any(|w| w == &bytes[..]),
+            "the WARC holds the XLSX as served"
+        );
+    }
 
     // diff: the changed cell, by words.
     let diff = qw(cfg, &["diff", &prices]).await;
