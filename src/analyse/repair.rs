@@ -87,8 +87,14 @@ fn repair_of(v: &UnreadVersion, body: Option<&[u8]>, docs: &DocReader) -> (TextR
         ct.contains("html") || ct.contains("xml") && !ct.contains("application/xml")
     });
     let (text, status) = match classify(v.content_type.as_deref(), &url, body) {
-        // Pages were read as today; plain text was decoded as today.
-        BodyKind::Html | BodyKind::Text => return (keep(TextStatus::Read), false),
+        // Pages were read as today; plain text was decoded as today, unless its type (say
+        // `text/xml`) made an older build parse it as HTML.
+        BodyKind::Html => return (keep(TextStatus::Read), false),
+        BodyKind::Text if !html_type => return (keep(TextStatus::Read), false),
+        BodyKind::Text => (
+            super::charset::decode_html(body, v.content_type.as_deref()).0,
+            TextStatus::Read,
+        ),
         BodyKind::Document(kind) => match docs.read(kind, body) {
             DocText::Text(t) => (t, TextStatus::Read),
             DocText::Unavailable(why) => (String::new(), TextStatus::Unavailable(why)),
@@ -109,4 +115,47 @@ fn repair_of(v: &UnreadVersion, body: Option<&[u8]>, docs: &DocReader) -> (TextR
         status,
     };
     (repair, html_type)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyse::doc_reading::DocumentReading;
+
+    fn unread(url: &str, ct: &str) -> UnreadVersion {
+        UnreadVersion {
+            id: 7,
+            page_id: 1,
+            body_id: 1,
+            url: url.into(),
+            content_type: Some(ct.into()),
+            title: "whatever the zip looked like".into(),
+        }
+    }
+
+    #[test]
+    fn a_misread_spreadsheet_gets_its_text_and_a_page_keeps_its_own() {
+        let docs = DocReader::new(&DocumentReading::InProcess);
+        let xlsx = quietwatch_fixture::demo_site()
+            .read("v1/gca/wp-content/uploads/2026/01/RM6160-Pricing-Schedule.xlsx")
+            .unwrap();
+        let ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+        let (r, misread) = repair_of(&unread("https://e.org/prices", ct), Some(&xlsx), &docs);
+        assert!(misread);
+        assert_eq!(r.status, TextStatus::Read);
+        assert!(r.text.as_deref().unwrap().contains("# Sheet: Day rates"));
+        assert_eq!(r.title.as_deref(), Some("prices"));
+        assert!(r.clear_links);
+
+        let page = b"<html><title>T</title><main>x</main></html>";
+        let (r, misread) = repair_of(&unread("https://e.org/a", "text/html"), Some(page), &docs);
+        assert!(!misread && r.text.is_none() && r.title.is_none() && !r.clear_links);
+
+        let (r, _) = repair_of(
+            &unread("https://e.org/gone.pdf", "application/pdf"),
+            None,
+            &docs,
+        );
+        assert!(matches!(r.status, TextStatus::Unavailable(_)));
+    }
 }
