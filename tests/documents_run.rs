@@ -368,6 +368,7 @@ sitemaps = false
     h.crawl().await;
     let store = h.store();
     let url = h.url("web", "/download/prices");
+    assert!(store.page_for_url(&url).unwrap().unwrap().is_document);
     let vs = versions(&store, &url);
     assert_eq!(vs[0].text_status, TextStatus::Read);
     let text = text_of(&store, &vs[0]);

@@ -40,9 +40,10 @@ impl PageReader for Reader {
                 let (html, _) = super::charset::decode_html(body, content_type);
                 page_of(self.extractor.extract(&html, url))
             }
-            BodyKind::Document(kind) => {
-                content_only(document_content(url, self.documents.read(kind, body)))
-            }
+            BodyKind::Document(kind) => ReadPage {
+                is_document: true,
+                ..content_only(document_content(url, self.documents.read(kind, body)))
+            },
             BodyKind::Text => content_only(Content {
                 title: file_title(url),
                 text: super::charset::decode_html(body, content_type).0,
@@ -57,10 +58,13 @@ impl PageReader for Reader {
     /// has, so a recheck of unchanged documents extracts nothing.
     fn read_unchanged(&self, body: &[u8], content_type: Option<&str>, url: &Url) -> ReadPage {
         match classify(content_type, url, body) {
-            BodyKind::Document(_) | BodyKind::Other => content_only(Content {
-                title: file_title(url),
-                ..Default::default()
-            }),
+            kind @ (BodyKind::Document(_) | BodyKind::Other) => ReadPage {
+                is_document: matches!(kind, BodyKind::Document(_)),
+                ..content_only(Content {
+                    title: file_title(url),
+                    ..Default::default()
+                })
+            },
             _ => self.read(body, content_type, url),
         }
     }
@@ -84,5 +88,6 @@ fn page_of(ex: Extracted) -> ReadPage {
         },
         links: ex.links,
         canonical: ex.canonical,
+        is_document: false,
     }
 }

@@ -17,6 +17,8 @@ pub struct ReadPage {
     pub links: Vec<Url>,
     /// `<link rel="canonical">`, resolved.
     pub canonical: Option<Url>,
+    /// The body is a document (PDF, DOCX, XLSX…), whatever its URL looks like.
+    pub is_document: bool,
 }
 
 /// Reads the body of a 2xx response. Called off the async executor (it may parse megabytes).

@@ -431,7 +431,7 @@ impl<'a> SiteCrawl<'a> {
             self.site_row.id,
             page_url.as_str(),
             task.depth,
-            urlnorm::is_document(final_url),
+            urlnorm::is_document(final_url) || read.is_some_and(|r| r.is_document),
         )?;
         let id = page.id;
         self.index.insert(page.url.clone(), id);
