@@ -40,6 +40,8 @@ const SPEC_FIELDS: &[&str] = &[
     "words_added",
     "words_removed",
     "similarity",
+    // Added by SPEC's "Documents are read" (fields may be added, never renamed).
+    "content_type",
 ];
 
 // ------------------------------------------------------------------ running the binary
@@ -273,6 +275,7 @@ fn changes_json_is_spec_shaped_oldest_first_and_stable() {
         }
         assert!(c["redirect_to"].is_null() || c["redirect_to"].is_string());
         assert!(c["similarity"].is_null() || c["similarity"].is_f64());
+        assert!(c["content_type"].is_null() || c["content_type"].is_string());
     }
 
     // The quiet deletion and the quiet rewrite, as SPEC.md describes them.
