@@ -17,7 +17,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
 const SUBJECT_V2: &str = "[quietwatch demo] 2 removed, 1 redirected, 3 moved, 1 soft removed, \
-                          1 unlinked, 11 changed, 2 added — GCA agreements, NHS England procurement";
+                          1 unlinked, 13 changed, 2 added — GCA agreements, NHS England procurement";
 
 // ------------------------------------------------------------------ the archive
 
@@ -131,7 +131,7 @@ async fn run_sends_one_digest_loses_nothing_and_never_sends_twice() {
     assert!(run2.stdout.contains("20 changes"), "{}", run2.stdout);
     let listed = qw(&config, &["changes", "--json"]).await;
     assert_eq!(listed.code, 0);
-    assert_eq!(listed.stdout.lines().count(), 21, "{}", listed.stdout);
+    assert_eq!(listed.stdout.lines().count(), 23, "{}", listed.stdout);
     assert_eq!(count(&h, "SELECT count(*) FROM changes"), 23);
     assert_eq!(
         count(
@@ -215,7 +215,7 @@ async fn run_sends_one_digest_loses_nothing_and_never_sends_twice() {
     assert_eq!(subject, SUBJECT_V2);
     for part in [
         "2 removed",
-        "11 changed",
+        "13 changed",
         "GCA agreements",
         "NHS England procurement",
     ] {

@@ -684,7 +684,7 @@ async fn every_route_over_a_real_crawl_of_the_demo_site() {
         .iter()
         .filter(|c| c.significance == quietwatch::model::Significance::Major)
         .count();
-    assert_eq!(majors, 17);
+    assert_eq!(majors, 19);
     let major = get(&base, "/changes?significance=major").await;
     assert_eq!(rows(&major.body), majors);
     let nhs_site = "NHS England procurement";
