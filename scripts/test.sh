@@ -2,7 +2,8 @@
 # The one test command (README "Run the tests", and what CI's .ci/run calls).
 #
 # It installs what the tests need outside cargo — warcio (an independent WARC reader that
-# validates `quietwatch export`) and Debian's Chromium (the web UI's end-to-end test) — and
+# validates `quietwatch export`), Debian's Chromium (the web UI's end-to-end test) and
+# poppler-utils (pdftotext, which the document tests compare PDF text with) — and
 # then runs formatting, lint and every test. Nothing is cached; everything is rebuilt from
 # the registries, so it works the same on a fresh machine.
 set -euo pipefail
@@ -10,6 +11,8 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# poppler's pdftotext: the independent PDF extractor tests/documents.rs compares with
+command -v pdftotext >/dev/null 2>&1 || need_apt+=(poppler-utils)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "== installing ${need_apt[*]} (apt)"
     SUDO=""

@@ -41,6 +41,7 @@ pub(super) fn walk(
     let mut buf = Vec::new();
     let mut depth = 0usize;
     let mut events = 0u32;
+    let mut elements = false;
     loop {
         events = events.wrapping_add(1);
         if events % 4096 == 0 {
@@ -52,6 +53,7 @@ pub(super) fn walk(
             .map_err(|e| Stop::malformed(kind, format!("XML: {e}")))?;
         let go_on = match event {
             Event::Start(ref e) => {
+                elements = true;
                 depth += 1;
                 if depth > max_depth {
                     return Err(Stop::malformed(
@@ -61,7 +63,10 @@ pub(super) fn walk(
                 }
                 f(Step::Open(e.local_name().into_inner(), e))
             }
-            Event::Empty(ref e) => f(Step::Open(e.local_name().into_inner(), e)) && f(Step::Close),
+            Event::Empty(ref e) => {
+                elements = true;
+                f(Step::Open(e.local_name().into_inner(), e)) && f(Step::Close)
+            }
             Event::End(_) => {
                 depth = depth.saturating_sub(1);
                 f(Step::Close)
@@ -79,6 +84,10 @@ pub(super) fn walk(
                 None => true,
             },
             Event::Eof => {
+                // Bytes that hold no element (a zip where XML should be) are not a part.
+                if !elements {
+                    return Err(Stop::malformed(kind, "a part holds no XML"));
+                }
                 if depth > 0 {
                     return Err(Stop::malformed(kind, "XML ends inside an element"));
                 }
