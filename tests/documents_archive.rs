@@ -8,7 +8,7 @@ use common::Harness;
 use quietwatch::analyse::charset::decode_html;
 use quietwatch::analyse::extract::Extractor;
 use quietwatch::model::ChangeKind;
-use quietwatch::store::{Store, TextStatus};
+use quietwatch::store::TextStatus;
 use quietwatch_fixture::{demo_site, FixtureSite};
 use rusqlite::{params, Connection};
 use sha2::{Digest, Sha256};
