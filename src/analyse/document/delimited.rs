@@ -30,7 +30,7 @@ pub(super) fn read(bytes: &[u8], limits: &Limits, deadline: Deadline) -> Result<
             Err(e) => return Err(Stop::malformed(DocKind::Csv, e)),
         }
         rows += 1;
-        if rows % 1024 == 0 {
+        if rows.is_multiple_of(1024) {
             deadline.check()?;
         }
         let cells: Vec<&str> = record.iter().collect();

@@ -251,8 +251,62 @@ impl<'s> Body<'s> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
+
+    pub(crate) fn zip_of(parts: &[(&str, &str)]) -> Vec<u8> {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, body) in parts {
+            zip.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(body.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn headings_lists_tables_and_what_is_left_out() {
+        let styles = r#"<w:styles xmlns:w="w">
+            <w:style w:type="paragraph" w:styleId="Kop2"><w:name w:val="heading 2"/></w:style>
+            <w:style w:type="paragraph" w:styleId="Sub"><w:basedOn w:val="Kop2"/></w:style>
+            <w:style w:type="paragraph" w:styleId="Bullets"><w:pPr><w:numPr><w:numId w:val="3"/></w:numPr></w:pPr></w:style>
+        </w:styles>"#;
+        let body = r#"<w:document xmlns:w="w" xmlns:mc="mc"><w:body>
+            <w:p><w:pPr><w:pStyle w:val="Kop2"/></w:pPr><w:r><w:t>Rates</w:t></w:r></w:p>
+            <w:p><w:pPr><w:pStyle w:val="Sub"/></w:pPr><w:r><w:t>Day rates</w:t></w:r></w:p>
+            <w:p><w:pPr><w:outlineLvl w:val="0"/></w:pPr><w:r><w:t>Top</w:t></w:r></w:p>
+            <w:p><w:pPr><w:pStyle w:val="Bullets"/></w:pPr><w:r><w:t>ISO 27001</w:t></w:r></w:p>
+            <w:p><w:pPr><w:numPr><w:numId w:val="0"/></w:numPr></w:pPr><w:r><w:t>not a list</w:t></w:r></w:p>
+            <w:p><w:r><w:t xml:space="preserve">Senior </w:t></w:r><w:r><w:delText>junior </w:delText><w:t>consultant</w:t><w:tab/><w:t>&#163;650 &amp; VAT</w:t></w:r></w:p>
+            <w:p><w:r><w:instrText>PAGE</w:instrText></w:r><mc:AlternateContent><mc:Choice><w:t>boxed</w:t></mc:Choice><mc:Fallback><w:t>boxed</w:t></mc:Fallback></mc:AlternateContent></w:p>
+            <w:tbl><w:tr><w:tc><w:p><w:r><w:t>Role</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Rate</w:t></w:r></w:p><w:p><w:r><w:t>per day</w:t></w:r></w:p></w:tc></w:tr>
+            <w:tr><w:tc><w:p><w:r><w:t>Lead</w:t></w:r></w:p></w:tc><w:tc/></w:tr></w:tbl>
+        </w:body></w:document>"#;
+        let bytes = zip_of(&[("word/styles.xml", styles), ("word/document.xml", body)]);
+        let limits = Limits::default();
+        let text = read(&bytes, &limits, Deadline::after(limits.timeout)).unwrap();
+        assert_eq!(
+            text,
+            "## Rates\n## Day rates\n# Top\n- ISO 27001\nnot a list\n\
+             Senior consultant \u{a3}650 & VAT\nboxed\n| Role | Rate per day |\n| Lead |  |"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_and_missing_parts_are_malformed() {
+        let limits = Limits::default();
+        let deep = format!(
+            "<w:document xmlns:w=\"w\">{}</w:document>",
+            "<w:p>".repeat(limits.max_xml_depth + 1)
+        );
+        let bytes = zip_of(&[("word/document.xml", &deep)]);
+        let err = read(&bytes, &limits, Deadline::after(limits.timeout)).unwrap_err();
+        assert!(err.to_string().contains("nested deeper"), "{err}");
+        let bytes = zip_of(&[("word/other.xml", "<x/>")]);
+        let err = read(&bytes, &limits, Deadline::after(limits.timeout)).unwrap_err();
+        assert!(err.to_string().contains("malformed DOCX"), "{err}");
+    }
 
     #[test]
     fn style_names_give_heading_levels() {

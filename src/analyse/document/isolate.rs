@@ -215,7 +215,7 @@ fn limit_resources(cmd: &mut Command, limits: &Limits) -> std::io::Result<()> {
     // SAFETY: the closure runs in the forked child before exec; it only makes setrlimit
     // system calls (async-signal-safe: no allocation, no locks) and returns their result.
     unsafe {
-        cmd.pre_exec(move || set());
+        cmd.pre_exec(set);
     }
     Ok(())
 }

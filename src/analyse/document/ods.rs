@@ -193,3 +193,35 @@ impl Sheets {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_as_shown_with_repeats_expanded_and_empty_tails_skipped() {
+        let content = r#"<office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x">
+          <office:body><office:spreadsheet>
+            <table:table table:name="Prices">
+              <table:table-row><table:table-cell><text:p>Role</text:p></table:table-cell>
+                <table:table-cell office:value="650"><text:p>£650.00</text:p></table:table-cell></table:table-row>
+              <table:table-row table:number-rows-repeated="2"><table:table-cell table:number-columns-repeated="2"/>
+                <table:table-cell table:number-columns-repeated="2"><text:p>x</text:p></table:table-cell></table:table-row>
+              <table:table-row table:number-rows-repeated="1048570"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>
+            </table:table>
+          </office:spreadsheet></office:body></office:document-content>"#;
+        let bytes = super::super::docx::tests::zip_of(&[("content.xml", content)]);
+        let limits = Limits::default();
+        let text = read(&bytes, &limits, Deadline::after(limits.timeout)).unwrap();
+        assert_eq!(
+            text,
+            "# Sheet: Prices\nRole | £650.00\n|  | x | x\n|  | x | x"
+        );
+        let small = Limits {
+            max_cells: 5,
+            ..Limits::default()
+        };
+        let err = read(&bytes, &small, Deadline::after(small.timeout)).unwrap_err();
+        assert!(err.to_string().contains("more than 5 cells"), "{err}");
+    }
+}

@@ -178,7 +178,7 @@ impl OutputDev for Lines {
         text: &str,
     ) -> Result<(), OutputError> {
         self.glyphs += 1;
-        if self.glyphs % 4096 == 0 && self.deadline.check().is_err() {
+        if self.glyphs.is_multiple_of(4096) && self.deadline.check().is_err() {
             self.timed_out = true;
             return Err(stop());
         }

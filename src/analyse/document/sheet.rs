@@ -50,15 +50,12 @@ fn read_xlsx(bytes: &[u8], limits: &Limits, deadline: Deadline) -> Result<String
             .map_err(|e| Stop::malformed(kind, e))?;
         let mut rows: BTreeMap<u32, BTreeMap<u32, String>> = BTreeMap::new();
         let mut seen = 0u64;
-        loop {
-            let Some((cell, style)) = cells
-                .next_cell_with_style_id()
-                .map_err(|e| Stop::malformed(kind, e))?
-            else {
-                break;
-            };
+        while let Some((cell, style)) = cells
+            .next_cell_with_style_id()
+            .map_err(|e| Stop::malformed(kind, e))?
+        {
             seen += 1;
-            if seen % 4096 == 0 {
+            if seen.is_multiple_of(4096) {
                 deadline.check()?;
             }
             let code = cells

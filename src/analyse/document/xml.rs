@@ -44,7 +44,7 @@ pub(super) fn walk(
     let mut elements = false;
     loop {
         events = events.wrapping_add(1);
-        if events % 4096 == 0 {
+        if events.is_multiple_of(4096) {
             deadline.check()?;
         }
         buf.clear();
