@@ -57,6 +57,13 @@ impl DemoReport {
                 c.url,
                 c.summary
             );
+            // A document's change in its own words: the lines that changed.
+            if !what.is_empty() {
+                for l in c.detail.excerpt.iter().filter(|l| l.tag != ' ').take(4) {
+                    let line = crate::markup::one_line(&l.text(), 100);
+                    let _ = writeln!(s, "               {} {line}", l.tag);
+                }
+            }
         }
         let _ = writeln!(s);
         if let Some((eml, html)) = &self.digest {

@@ -757,6 +757,20 @@ fn demo_runs_and_its_digest_shows_the_quiet_deletion() {
     let out = qw_in(tmp.path(), &["demo", "--dir", &dir_arg]).ok();
     assert!(out.contains("run 1 (version 1)"), "{out}");
     assert!(out.contains("baseline: 24 pages"), "{out}");
+    // The documents' changes in words: the type, then the lines that changed.
+    assert!(
+        out.contains("RM6160-Pricing-Schedule.xlsx (spreadsheet)"),
+        "{out}"
+    );
+    assert!(out.contains("+ 1 | Senior consultant | £675"), "{out}");
+    assert!(
+        out.contains("+ Suppliers must complete an enhanced DBS check"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("RM6160-Order-Form.pdf"),
+        "a re-export is no change: {out}"
+    );
 
     // It says where the digest is, and the digest is there.
     let html_path = out
