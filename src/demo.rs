@@ -8,6 +8,7 @@
 //! names. The same code path as `run` ([`crate::run::run`]: lock, crawl, detect, digest)
 //! does the work: the demo is a real run against a real server, not a canned output.
 
+use crate::analyse::doc_reading::{document_type_name, DocumentReading};
 use crate::config::Config;
 use crate::crawl::NoProgress;
 use crate::error::{Error, Result};
@@ -63,14 +64,25 @@ impl DemoReport {
             }
             let _ = writeln!(s, "{heading}");
             for c in list.iter() {
+                // A document says what it is: "(spreadsheet)", "(PDF)".
+                let what = document_type_name(c.content_type.as_deref(), &c.url)
+                    .map(|t| format!(" ({t})"))
+                    .unwrap_or_default();
                 let _ = writeln!(
                     s,
-                    "  {:<18} {:<5}  {}\n                     {}",
+                    "  {:<18} {:<5}  {}{what}\n                     {}",
                     c.kind.label(),
                     c.significance,
                     c.url,
                     c.summary
                 );
+                // A document's change in its own words: the lines that changed.
+                if !what.is_empty() {
+                    for l in c.detail.excerpt.iter().filter(|l| l.tag != ' ').take(4) {
+                        let line = crate::markup::one_line(&l.text(), 100);
+                        let _ = writeln!(s, "                     {} {line}", l.tag);
+                    }
+                }
             }
             let _ = writeln!(s);
         }
@@ -122,7 +134,7 @@ const MAX_DEMO_FACTS: usize = 6;
 
 /// Runs the demo in `dir` (created if needed) or a new directory under the system's temp
 /// directory, which is kept so the digest and archive can be looked at afterwards.
-pub async fn run_demo(dir: Option<&Path>) -> Result<DemoReport> {
+pub async fn run_demo(dir: Option<&Path>, documents: DocumentReading) -> Result<DemoReport> {
     let dir = match dir {
         Some(d) => d.to_path_buf(),
         None => std::env::temp_dir().join(format!(
@@ -152,9 +164,9 @@ pub async fn run_demo(dir: Option<&Path>) -> Result<DemoReport> {
         let _ = std::fs::remove_file(path);
     }
     server.set_version(1);
-    let (baseline, _) = run_once(&config).await?;
+    let (baseline, _) = run_once(&config, &documents).await?;
     server.set_version(2);
-    let (second, delivery) = run_once(&config).await?;
+    let (second, delivery) = run_once(&config, &documents).await?;
     let changes = Store::open_readonly(&db).and_then(|store| {
         store.changes(&ChangeFilter {
             run_id: Some(second.run_id),
@@ -181,7 +193,7 @@ pub async fn run_demo(dir: Option<&Path>) -> Result<DemoReport> {
 type Written = Option<(PathBuf, PathBuf, String)>;
 
 /// One `run`, exactly as cron's: lock, crawl, detect, digest.
-async fn run_once(config: &Config) -> Result<(RunReport, Written)> {
+async fn run_once(config: &Config, documents: &DocumentReading) -> Result<(RunReport, Written)> {
     let outcome = crate::run::run(
         config,
         &config.storage.db,
@@ -190,6 +202,7 @@ async fn run_once(config: &Config) -> Result<(RunReport, Written)> {
             site: None,
             deliver: true,
             progress: &NoProgress,
+            documents: documents.clone(),
         },
     )
     .await?;

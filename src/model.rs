@@ -275,6 +275,10 @@ pub struct Change {
     /// configured; `null` for every other kind.
     #[serde(default)]
     pub phrase: Option<String>,
+    /// The stored `Content-Type` of the version the change is about (its new version, else
+    /// the one it lost), e.g. `application/pdf`; null when there is none.
+    #[serde(default)]
+    pub content_type: Option<String>,
     /// Digest-only detail; not part of the JSON line.
     #[serde(skip)]
     pub detail: ChangeDetail,

@@ -43,6 +43,8 @@ const SPEC_FIELDS: &[&str] = &[
     "facts",
     // Watched phrases (SPEC "Watched phrases"): null but on phrase records.
     "phrase",
+    // Added by SPEC's "Documents are read" (fields may be added, never renamed).
+    "content_type",
 ];
 
 // ------------------------------------------------------------------ running the binary
@@ -226,14 +228,14 @@ fn two_crawls_record_a_baseline_then_the_planted_changes() {
     let s = shared();
     let first = s.crawl1.ok();
     assert!(
-        first.contains("GCA agreements: baseline: 21 pages")
+        first.contains("GCA agreements: baseline: 24 pages")
             && first.contains("NHS England procurement: baseline: 6 pages"),
         "{first}"
     );
     let second = s.crawl2.ok();
     assert!(
-        // GCA: 18 pages' own records and 3 watched-phrase records.
-        second.contains("21 changes") && second.contains("3 changes"),
+        // GCA: 20 pages' own records and 3 watched-phrase records.
+        second.contains("23 changes") && second.contains("3 changes"),
         "{second}"
     );
     // crawl sends nothing and writes no digest.
@@ -251,8 +253,8 @@ fn changes_json_is_spec_shaped_oldest_first_and_stable() {
     let lines = changes_json(&[]);
     assert_eq!(
         lines.len(),
-        24,
-        "EXPECTED.md: 18 + 3 records in run 2, and 3 watched-phrase records"
+        26,
+        "EXPECTED.md: 20 + 3 records in run 2, and 3 watched-phrase records"
     );
 
     let spec: BTreeSet<&str> = SPEC_FIELDS.iter().copied().collect();
@@ -300,6 +302,7 @@ fn changes_json_is_spec_shaped_oldest_first_and_stable() {
                 "only a changed record carries facts: {c:?}"
             );
         }
+        assert!(c["content_type"].is_null() || c["content_type"].is_string());
     }
 
     // The end date of RM6098 as SPEC's example has it: typed values and the text as shown.
@@ -367,13 +370,13 @@ fn changes_filters_by_time_and_site() {
     let future_text = qw(&["changes", "--since", "2999-01-01T00:00:00Z"]).ok();
     assert_eq!(future_text.trim(), "no changes");
     // Run 2 started after `between`: every change is after it, none after the last one.
-    assert_eq!(changes_json(&["--since", &shared().between]).len(), 24);
+    assert_eq!(changes_json(&["--since", &shared().between]).len(), 26);
 
     let nhs = changes_json(&["--site", NHS]);
     assert_eq!(nhs.len(), 3);
     assert!(nhs.iter().all(|c| c["site"] == NHS));
     let gca = changes_json(&["--site", GCA]);
-    assert_eq!(gca.len(), 21);
+    assert_eq!(gca.len(), 23);
     assert!(gca.iter().all(|c| c["site"] == GCA));
     // The same records, the same ids, whatever the filter.
     let mut ids: Vec<i64> = nhs
@@ -811,7 +814,21 @@ fn demo_runs_and_its_digest_shows_the_quiet_deletion() {
     let dir_arg = dir.display().to_string();
     let out = qw_in(tmp.path(), &["demo", "--dir", &dir_arg]).ok();
     assert!(out.contains("run 1 (version 1)"), "{out}");
-    assert!(out.contains("baseline: 21 pages"), "{out}");
+    assert!(out.contains("baseline: 24 pages"), "{out}");
+    // The documents' changes in words: the type, then the lines that changed.
+    assert!(
+        out.contains("RM6160-Pricing-Schedule.xlsx (spreadsheet)"),
+        "{out}"
+    );
+    assert!(out.contains("+ 1 | Senior consultant | £675"), "{out}");
+    assert!(
+        out.contains("+ Suppliers must complete an enhanced DBS check"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("RM6160-Order-Form.pdf"),
+        "a re-export is no change: {out}"
+    );
 
     // It says where the digest is, and the digest is there.
     let html_path = out
@@ -839,7 +856,7 @@ fn demo_runs_and_its_digest_shows_the_quiet_deletion() {
     let config = dir.join("quietwatch.toml");
     let config_arg = config.display().to_string();
     let changes = qw_in(tmp.path(), &["--config", &config_arg, "changes", "--json"]).ok();
-    assert_eq!(demo_counts(&changes), (21, 3), "{changes}");
+    assert_eq!(demo_counts(&changes), (23, 3), "{changes}");
 
     // It prints the watched phrases and what ends soon.
     assert!(out.contains("watched phrases in run 2:"), "{out}");
@@ -848,7 +865,7 @@ fn demo_runs_and_its_digest_shows_the_quiet_deletion() {
     // A second demo in the same directory starts from a fresh archive.
     qw_in(tmp.path(), &["demo", "--dir", &dir_arg]).ok();
     let changes = qw_in(tmp.path(), &["--config", &config_arg, "changes", "--json"]).ok();
-    assert_eq!(demo_counts(&changes), (21, 3), "{changes}");
+    assert_eq!(demo_counts(&changes), (23, 3), "{changes}");
 }
 
 /// The demo's records as (pages' own records, watched-phrase records); "ending soon" records
@@ -913,6 +930,6 @@ fn a_held_lock_is_exit_3_and_readers_are_not_blocked() {
         assert!(out.stderr.contains("holds the lock"), "{}", out.stderr);
     }
     // Reading the archive needs no lock.
-    assert_eq!(changes_json(&[]).len(), 24);
+    assert_eq!(changes_json(&[]).len(), 26);
     drop(lock);
 }

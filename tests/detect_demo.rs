@@ -36,6 +36,18 @@ fn run2_expected() -> Vec<Expect> {
             Changed,
             Major,
         ),
+        (
+            "gca",
+            "/wp-content/uploads/2026/01/RM6160-Specification.docx",
+            Changed,
+            Major,
+        ),
+        (
+            "gca",
+            "/wp-content/uploads/2026/01/RM6160-Pricing-Schedule.xlsx",
+            Changed,
+            Major,
+        ),
         ("gca", "/agreements/RM6313", Changed, Major),
         ("gca", "/agreements/RM6160/rate-card", Changed, Major),
         ("gca", "/agreements/RM6116", Changed, Minor),
@@ -101,9 +113,9 @@ async fn every_planted_change_is_found_and_noise_is_not() {
         h.changes_of_run(&r1)
     );
     let pages: Vec<u64> = r1.sites.iter().map(|s| s.pages).collect();
-    assert_eq!(pages, vec![21, 6], "baseline pages: {}", r1.summary_line());
+    assert_eq!(pages, vec![24, 6], "baseline pages: {}", r1.summary_line());
     assert!(
-        r1.summary_line().contains("baseline: 21 pages"),
+        r1.summary_line().contains("baseline: 24 pages"),
         "{}",
         r1.summary_line()
     );

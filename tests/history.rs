@@ -73,6 +73,7 @@ fn ok_fetch(run: i64, page: i64, at: i64, body: &[u8], text: &str) -> FetchRecor
             text: text.into(),
             links: vec![],
             documents: vec![],
+            ..Default::default()
         }),
         remember_validators: true,
         ..Default::default()

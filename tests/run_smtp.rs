@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 // Phrase hits and fact changes first (the demo's [[watch]] phrases; its key-facts panels).
 const SUBJECT_V2: &str = "[quietwatch demo] 3 phrase hits, 7 fact changes, 2 removed, 1 redirected, \
-                          3 moved, 1 soft removed, 1 unlinked, 11 changed, 2 added — GCA agreements, \
+                          3 moved, 1 soft removed, 1 unlinked, 13 changed, 2 added — GCA agreements, \
                           NHS England procurement";
 
 // ------------------------------------------------------------------ the archive
@@ -86,7 +86,7 @@ async fn run_sends_one_digest_loses_nothing_and_never_sends_twice() {
     let run1 = qw(&config, &["run"]).await;
     assert_eq!(run1.code, 0, "{run1:#?}");
     assert!(
-        run1.stdout.contains("GCA agreements: baseline: 21 pages"),
+        run1.stdout.contains("GCA agreements: baseline: 24 pages"),
         "{run1:#?}"
     );
     assert!(run1.stdout.contains("digest sent"), "{run1:#?}");
@@ -95,11 +95,11 @@ async fn run_sends_one_digest_loses_nothing_and_never_sends_twice() {
     let baseline = MessageParser::default().parse(&got[0]).unwrap();
     assert_eq!(
         baseline.subject(),
-        Some("[quietwatch demo] baseline: 27 pages — GCA agreements, NHS England procurement")
+        Some("[quietwatch demo] baseline: 30 pages — GCA agreements, NHS England procurement")
     );
     let text = baseline.body_text(0).unwrap();
     assert!(
-        text.contains("GCA agreements: baseline recorded, 21 pages"),
+        text.contains("GCA agreements: baseline recorded, 24 pages"),
         "{text}"
     );
     assert_eq!(count(&h, "SELECT count(*) FROM changes"), 0);
@@ -133,12 +133,12 @@ async fn run_sends_one_digest_loses_nothing_and_never_sends_twice() {
         "the cause once, not once per error layer: {said}"
     );
     // The crawl itself went fine and says so.
-    // 18 pages' own records and the 3 watched-phrase records of the demo's [[watch]].
-    assert!(run2.stdout.contains("21 changes"), "{}", run2.stdout);
+    // 20 pages' own records and the 3 watched-phrase records of the demo's [[watch]].
+    assert!(run2.stdout.contains("23 changes"), "{}", run2.stdout);
     let listed = qw(&config, &["changes", "--json"]).await;
     assert_eq!(listed.code, 0);
-    assert_eq!(listed.stdout.lines().count(), 24, "{}", listed.stdout);
-    assert_eq!(count(&h, "SELECT count(*) FROM changes"), 24);
+    assert_eq!(listed.stdout.lines().count(), 26, "{}", listed.stdout);
+    assert_eq!(count(&h, "SELECT count(*) FROM changes"), 26);
     assert_eq!(
         count(
             &h,
@@ -202,7 +202,7 @@ async fn run_sends_one_digest_loses_nothing_and_never_sends_twice() {
     let got = received(&inbox);
     assert_eq!(got.len(), 1, "exactly one message");
     assert_eq!(received(&first_inbox).len(), 1);
-    assert_eq!(count(&h, "SELECT count(*) FROM changes"), 24, "nothing new");
+    assert_eq!(count(&h, "SELECT count(*) FROM changes"), 26, "nothing new");
     assert_eq!(
         count(&h, "SELECT count(*) FROM changes WHERE digest_id IS NULL"),
         0,
@@ -221,7 +221,7 @@ async fn run_sends_one_digest_loses_nothing_and_never_sends_twice() {
     assert_eq!(subject, SUBJECT_V2);
     for part in [
         "2 removed",
-        "11 changed",
+        "13 changed",
         "GCA agreements",
         "NHS England procurement",
     ] {
@@ -308,7 +308,7 @@ async fn run_sends_one_digest_loses_nothing_and_never_sends_twice() {
     assert!(run4.stdout.contains("no digest"), "{}", run4.stdout);
     assert_eq!(received(&inbox).len(), 1, "no second message");
     assert_eq!(received(&first_inbox).len(), 1);
-    assert_eq!(count(&h, "SELECT count(*) FROM changes"), 24);
+    assert_eq!(count(&h, "SELECT count(*) FROM changes"), 26);
 
     let dry = qw(&config, &["digest", "--dry-run"]).await;
     assert_eq!(dry.code, 0);

@@ -588,6 +588,7 @@ fn digest_links_point_at_the_matching_view() {
         words_removed: 0,
         similarity: None,
         phrase: None,
+        content_type: None,
         detail: Default::default(),
     };
     assert_eq!(
@@ -634,8 +635,8 @@ async fn every_route_over_a_real_crawl_of_the_demo_site() {
     h.server.set_version(2);
     let r2 = h.crawl().await;
     let changes = h.changes_of_run(&r2);
-    // 18 + 3 pages' own records, and the 3 of the demo's watched phrases.
-    assert_eq!(changes.len(), 24, "the demo's run 2: {changes:#?}");
+    // 20 + 3 pages' own records, and the 3 of the demo's watched phrases.
+    assert_eq!(changes.len(), 26, "the demo's run 2: {changes:#?}");
     let store = h.store();
     let base = fixture::start(h.db()).await;
     let page_of = |url: &str| format!("/page?url={}", enc(url));
@@ -664,7 +665,7 @@ async fn every_route_over_a_real_crawl_of_the_demo_site() {
     let site = get(&base, &format!("/site?name={}", enc(gca))).await;
     assert_eq!(site.status, StatusCode::OK);
     assert!(
-        site.body.contains(&format!("{} pages", 21 + 2)),
+        site.body.contains(&format!("{} pages", 24 + 2)),
         "{}",
         site.body
     );
@@ -693,8 +694,8 @@ async fn every_route_over_a_real_crawl_of_the_demo_site() {
         .iter()
         .filter(|c| c.significance == quietwatch::model::Significance::Major)
         .count();
-    // 17 of the pages' own records, and the 3 watched-phrase records.
-    assert_eq!(majors, 20);
+    // 19 of the pages' own records, and the 3 watched-phrase records.
+    assert_eq!(majors, 22);
     let major = get(&base, "/changes?significance=major").await;
     assert_eq!(rows(&major.body), majors);
     let nhs_site = "NHS England procurement";

@@ -5,7 +5,9 @@
 //! compared text, links, documents) for the store, and the change records detection files.
 //!
 //! - [`extract`] (with [`charset`]) turns a page's bytes into stable text lines, its links and
-//!   its linked documents; [`reader`] is the crawl's door to it.
+//!   its linked documents; [`document`] reads a document's text (PDF, DOCX, XLSX…), through
+//!   a worker process ([`doc_reading`]); [`reader`] is the crawl's door to both, and
+//!   [`repair`] reads the documents an older archive stored without their text.
 //! - [`figures`], [`diff`] and [`compare`] judge two versions of a text: which figures moved,
 //!   which lines and words changed, whether it is a `changed` record and how significant.
 //! - [`facts`] holds what a page states as facts; [`facts::phrases`] matches watched phrases.
@@ -18,9 +20,11 @@ pub mod charset;
 pub mod compare;
 pub mod detect;
 pub mod diff;
+pub mod doc_reading;
 pub mod document;
 pub mod ending;
 pub mod extract;
 pub mod facts;
 pub mod figures;
 pub mod reader;
+pub mod repair;

@@ -22,6 +22,8 @@ pub(super) struct Task {
     pub purpose: FetchPurpose,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+    /// The SHA-256 of the page's latest body: the same bytes again need no new reading.
+    pub latest_body: Option<[u8; 32]>,
 }
 
 pub(super) struct Frontier {

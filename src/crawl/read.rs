@@ -17,6 +17,8 @@ pub struct ReadPage {
     pub links: Vec<Url>,
     /// `<link rel="canonical">`, resolved.
     pub canonical: Option<Url>,
+    /// The body is a document (PDF, DOCX, XLSX…), whatever its URL looks like.
+    pub is_document: bool,
 }
 
 /// Reads the body of a 2xx response. Called off the async executor (it may parse megabytes).
@@ -24,4 +26,11 @@ pub trait PageReader: Send + Sync {
     /// Reads `body`, served at `url` with `content_type`. Every body gets an answer: a page's
     /// text and links, a document's name and whatever text it has.
     fn read(&self, body: &[u8], content_type: Option<&str>, url: &Url) -> ReadPage;
+
+    /// Reads a body whose bytes are those of the page's latest version: the store will only
+    /// note that version seen again, so a reader may skip what only a new version needs (a
+    /// document's text). The links must still be read.
+    fn read_unchanged(&self, body: &[u8], content_type: Option<&str>, url: &Url) -> ReadPage {
+        self.read(body, content_type, url)
+    }
 }

@@ -66,6 +66,8 @@ pub(super) struct SiteCrawl<'a> {
     pub pending_aliases: Vec<(String, String)>,
     pub redirect_targets: usize,
     pub stats: CrawlStats,
+    /// The SHA-256 of each known page's latest body (see [`Task::latest_body`]).
+    pub latest_bodies: HashMap<i64, [u8; 32]>,
 }
 
 /// A finished fetch with its body read (2xx only).
@@ -96,6 +98,7 @@ impl<'a> SiteCrawl<'a> {
             known.insert(p.id, p);
         }
         let budget = env.site.max_pages;
+        let latest_bodies = store.latest_body_sha256_by_page(site_row.id)?;
         Ok(SiteCrawl {
             env,
             store,
@@ -110,6 +113,7 @@ impl<'a> SiteCrawl<'a> {
             pending_aliases: Vec::new(),
             redirect_targets: 0,
             stats: CrawlStats::default(),
+            latest_bodies,
         })
     }
 
@@ -211,6 +215,7 @@ impl<'a> SiteCrawl<'a> {
                 purpose: FetchPurpose::Confirm,
                 etag: None,
                 last_modified: None,
+                latest_body: None,
             });
         }
     }
@@ -272,6 +277,7 @@ impl<'a> SiteCrawl<'a> {
             purpose: FetchPurpose::Page,
             etag,
             last_modified,
+            latest_body: page_id.and_then(|id| self.latest_bodies.get(&id).copied()),
         });
         Ok(())
     }
@@ -425,7 +431,7 @@ impl<'a> SiteCrawl<'a> {
             self.site_row.id,
             page_url.as_str(),
             task.depth,
-            urlnorm::is_document(final_url),
+            urlnorm::is_document(final_url) || read.is_some_and(|r| r.is_document),
         )?;
         let id = page.id;
         self.index.insert(page.url.clone(), id);
@@ -642,11 +648,21 @@ async fn fetch_and_read(fetcher: Arc<Fetcher>, reader: Arc<dyn PageReader>, task
             let body = std::mem::take(&mut r.body);
             let ct = r.content_type.clone();
             let url = urlnorm::canonicalize(&r.url);
+            // Only where it answered itself: a redirect's target is judged by its content
+            // (moved or redirected away), so it is always read.
+            let latest = task.latest_body.filter(|_| url == task.url);
             let joined = tokio::task::spawn_blocking(move || {
-                let read = reader.read(&body, ct.as_deref(), &url);
                 // Hashed and compressed here, beside the reading, so the store's writer on
                 // the crawl's task only inserts it.
                 let encoded = EncodedBody::encode(&body).ok();
+                // The latest version's bytes again: the store keeps that version, so a
+                // document is not read again (a recheck extracts nothing).
+                let unchanged = latest.is_some() && encoded.as_ref().map(|e| e.sha256()) == latest;
+                let read = if unchanged {
+                    reader.read_unchanged(&body, ct.as_deref(), &url)
+                } else {
+                    reader.read(&body, ct.as_deref(), &url)
+                };
                 (body, read, encoded)
             })
             .await;

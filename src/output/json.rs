@@ -76,6 +76,8 @@ pub fn history_json(h: &PageHistory) -> Vec<serde_json::Value> {
                 "size": v.body_size,
                 "content_type": v.content_type,
                 "text_id": v.text_id,
+                "text_status": v.text_status.as_str(),
+                "text_unavailable": v.text_status.reason(),
                 "first_seen": format_ms(v.first_seen),
                 "last_seen": format_ms(v.last_seen),
                 "seen_count": v.seen_count,

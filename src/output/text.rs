@@ -253,6 +253,7 @@ fn render_group(
                     }
                     _ => String::new(),
                 };
+                let same = format!("{same}{}", unread_note(&v.text_status));
                 let _ = writeln!(
                     out,
                     "{}  version {}: {:?}, {} bytes, sha256 {}…{same}",
@@ -451,6 +452,14 @@ pub fn render_history(h: &PageHistory) -> String {
     out
 }
 
+/// "; text unavailable: encrypted PDF" for a version whose text could not be read.
+fn unread_note(status: &crate::store::TextStatus) -> String {
+    match status.reason() {
+        Some(why) => format!(" — text unavailable: {}", crate::markup::one_line(why, 120)),
+        None => String::new(),
+    }
+}
+
 /// The header of `show`: fetch time, HTTP status, SHA-256 of the body and the span over
 /// which this exact version was seen — plus a second line when the page had stopped serving
 /// it by the moment asked about.
@@ -480,6 +489,13 @@ pub fn render_show_header(v: &VersionAt) -> String {
         format_ms(ver.span.first_seen),
         format_ms(ver.span.last_seen),
     );
+    if !ver.span.text_status.is_read() {
+        let _ = write!(
+            out,
+            "\n# note{}; `show --raw` writes the bytes as served",
+            unread_note(&ver.span.text_status).replacen(" —", ":", 1)
+        );
+    }
     if let Some(f) = &v.later_check {
         let _ = match v.asked_at {
             Some(t) => write!(

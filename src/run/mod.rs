@@ -14,8 +14,9 @@
 
 pub mod lock;
 
+use crate::analyse::doc_reading::{DocReader, DocumentReading};
 use crate::analyse::reader::Reader;
-use crate::analyse::{detect, ending};
+use crate::analyse::{detect, ending, repair};
 use crate::config::{Config, SiteConfig};
 use crate::crawl::{Crawler, Progress, SiteObservations};
 use crate::error::{Error, ErrorKind, Result};
@@ -81,6 +82,11 @@ impl SiteReport {
 pub struct RunReport {
     pub run_id: i64,
     pub sites: Vec<SiteReport>,
+    /// Versions from an older archive given their text before the crawl.
+    pub repaired: repair::RepairReport,
+    /// Documents whose text was extracted in this run (the repair's included): a recheck of
+    /// unchanged documents extracts none.
+    pub documents_read: u64,
 }
 
 impl RunReport {
@@ -155,6 +161,8 @@ pub struct RunOptions<'a> {
     /// Send (or write) the digest after the crawl.
     pub deliver: bool,
     pub progress: &'a dyn Progress,
+    /// Where documents are read: the binary passes itself as the extraction worker.
+    pub documents: DocumentReading,
 }
 
 /// The whole run against the archive at `db`: lock, crawl and detect every site (or one),
@@ -191,11 +199,14 @@ pub async fn crawl_and_detect(
         None => config.sites.iter().collect(),
     };
     let run_id = store.begin_run(opts.command)?;
+    let docs = Arc::new(DocReader::new(&opts.documents));
+    // Before the crawl: the versions detection compares against get their text first.
+    let repaired = repair::read_unread_versions(store, docs.clone()).await?;
     let mut crawler = Crawler::new(config)?;
     let mut reports = Vec::with_capacity(sites.len());
     for site in sites {
         opts.progress.site_started(&site.name);
-        let reader = Reader::for_site(site).map_err(|e| Error::Site {
+        let reader = Reader::for_site(site, docs.clone()).map_err(|e| Error::Site {
             site: site.name.clone(),
             message: e.to_string(),
         })?;
@@ -210,6 +221,8 @@ pub async fn crawl_and_detect(
     let report = RunReport {
         run_id,
         sites: reports,
+        repaired,
+        documents_read: docs.documents_read(),
     };
     store.finish_run(run_id, &report.summary_line())?;
     Ok(report)

@@ -51,6 +51,7 @@ pub(super) async fn version_view(
                     id => v.span.id,
                     title => v.span.title,
                     content_type => v.span.content_type,
+                    text_unavailable => v.span.text_status.reason(),
                     size => v.span.body_size,
                     sha256 => v.span.sha256_hex(),
                     first_seen => v.span.first_seen,

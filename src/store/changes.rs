@@ -34,6 +34,7 @@ fn change_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Change> {
         words_removed: count(r, 13)?,
         similarity: r.get(14)?,
         phrase: r.get(17)?,
+        content_type: r.get(18)?,
         // Detail is the digest's extra (figures, excerpt); an unreadable one is shown as
         // none rather than failing a listing of evidence whose own fields are intact.
         detail: detail
@@ -184,8 +185,10 @@ impl Store {
         let mut sql = String::from(
             "SELECT c.id, c.detected_at, s.name, c.url, c.kind, c.significance, c.title, c.summary,
                     c.from_version, c.to_version, c.http_status, c.redirect_to, c.words_added,
-                    c.words_removed, c.similarity, c.detail, c.facts, c.phrase
-             FROM changes c JOIN sites s ON s.id = c.site_id WHERE 1 = 1",
+                    c.words_removed, c.similarity, c.detail, c.facts, c.phrase, cv.content_type
+             FROM changes c JOIN sites s ON s.id = c.site_id
+             LEFT JOIN versions cv ON cv.id = COALESCE(c.to_version, c.from_version)
+             WHERE 1 = 1",
         );
         let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
         if let Some(since) = f.since_ms {

@@ -245,8 +245,8 @@ fn file_version(
     };
     tx.prepare_cached(
         "INSERT INTO versions (page_id, body_id, text_id, title, content_type, links,
-            documents, first_seen, last_seen, facts, agreement)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)",
+            documents, first_seen, last_seen, facts, agreement, text_status, text_note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         page_id,
@@ -258,7 +258,9 @@ fn file_version(
         content.documents.join("\n"),
         meta.fetched_at,
         super::facts::json_or_null(&content.facts),
-        super::facts::agreement_json(&content.facts)
+        super::facts::agreement_json(&content.facts),
+        content.text_status.as_str(),
+        content.text_status.reason(),
     ])?;
     let vid = tx.last_insert_rowid();
     tx.prepare_cached("UPDATE pages SET latest_version = ?2 WHERE id = ?1")?

@@ -41,6 +41,7 @@ pub mod rows;
 mod runs;
 mod schema;
 mod search;
+mod texts;
 mod versions;
 
 pub use codec::{format_ms, now_ms, sha256, to_ms, EncodedBody};
@@ -214,6 +215,7 @@ mod tests {
                 text: text.into(),
                 links: vec!["https://e.org/a".into()],
                 documents: vec![],
+                ..Default::default()
             }),
             remember_validators: true,
             ..Default::default()

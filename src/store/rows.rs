@@ -112,6 +112,44 @@ pub struct Content {
     pub documents: Vec<String>,
     /// The facts read from the body (SPEC.md "Facts"), kept with the version.
     pub facts: Vec<Fact>,
+    /// Whether `text` is the body's text, or why there is none.
+    pub text_status: TextStatus,
+}
+
+/// Whether a version's text was read from its body (SPEC: "Documents are read").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum TextStatus {
+    /// `text` is what the body says (a page's extracted text, a document's text).
+    #[default]
+    Read,
+    /// The body's text could not be had; why, in words ("encrypted PDF"). Compared by bytes.
+    Unavailable(String),
+    /// Stored before quietwatch read documents: not read yet (the repair reads it).
+    NotRead,
+}
+
+impl TextStatus {
+    /// The stored name: `read`, `unavailable`, `not_read`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TextStatus::Read => "read",
+            TextStatus::Unavailable(_) => "unavailable",
+            TextStatus::NotRead => "not_read",
+        }
+    }
+
+    /// Why there is no text (`None` when read).
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            TextStatus::Read => None,
+            TextStatus::Unavailable(r) => Some(r),
+            TextStatus::NotRead => Some("not read (stored before documents were read)"),
+        }
+    }
+
+    pub fn is_read(&self) -> bool {
+        matches!(self, TextStatus::Read)
+    }
 }
 
 /// What storing a fetch produced.
@@ -139,6 +177,8 @@ pub struct VersionSpan {
     pub first_seen: i64,
     pub last_seen: i64,
     pub seen_count: u64,
+    /// Whether the version's text was read, or why not.
+    pub text_status: TextStatus,
 }
 
 impl VersionSpan {
@@ -157,6 +197,30 @@ pub struct Version {
     pub documents: Vec<String>,
     /// The facts kept with the version (empty when none were read).
     pub facts: Vec<Fact>,
+}
+
+/// A version stored before documents were read, whose text the repair reads from its body.
+#[derive(Debug, Clone)]
+pub struct UnreadVersion {
+    pub id: i64,
+    pub page_id: i64,
+    pub body_id: i64,
+    pub url: String,
+    pub content_type: Option<String>,
+    pub title: String,
+}
+
+/// What the repair learnt from reading an [`UnreadVersion`]'s body again.
+#[derive(Debug, Clone)]
+pub struct TextRepair {
+    pub version_id: i64,
+    /// The version's text, replacing what it holds (`None`: keep the stored text).
+    pub text: Option<String>,
+    /// A new title (`None`: keep it).
+    pub title: Option<String>,
+    /// A document has no links of its own: drop what an HTML reading of it stored.
+    pub clear_links: bool,
+    pub status: TextStatus,
 }
 
 /// A change about to be filed by detection.

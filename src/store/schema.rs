@@ -194,6 +194,22 @@ CREATE TABLE ending_notices (
     PRIMARY KEY (page_id, subject)
 ) WITHOUT ROWID;
 "#,
+    r#"
+-- Documents are read (issue 9): each version says whether its text is the body's text.
+-- text_status: read | unavailable (text_note says why: "encrypted PDF") | not_read.
+-- Versions stored before this step that were not HTML (documents, and bodies served with any
+-- other type: the DOCX/XLSX that an older build parsed as HTML) are not_read; the repair
+-- (analyse::repair) reads them from their stored bodies in place, which adds no version and
+-- so reports nothing, and takes an HTML reading of a document out of texts and the index.
+ALTER TABLE versions ADD COLUMN text_status TEXT NOT NULL DEFAULT 'read';
+ALTER TABLE versions ADD COLUMN text_note TEXT;
+UPDATE versions SET text_status = 'not_read'
+ WHERE page_id IN (SELECT id FROM pages WHERE is_document = 1)
+    OR (content_type IS NOT NULL
+        AND lower(trim(substr(content_type, 1, instr(content_type || ';', ';') - 1)))
+            NOT IN ('text/html', 'application/xhtml+xml'));
+CREATE INDEX versions_not_read ON versions(id) WHERE text_status = 'not_read';
+"#,
 ];
 
 /// The schema version this build writes.

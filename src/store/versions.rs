@@ -6,13 +6,13 @@
 //! stored.
 
 use super::codec::{count, hash32, sha256, split_lines};
-use super::rows::{Version, VersionSpan};
+use super::rows::{TextStatus, Version, VersionSpan};
 use super::{Result, Store, StoreError};
 use rusqlite::{params, OptionalExtension};
 
 /// The span columns, from `versions v JOIN bodies b ON b.id = v.body_id`.
 const SPAN_COLUMNS: &str = "v.id, v.page_id, v.body_id, v.text_id, b.sha256, b.size, v.title, \
-     v.content_type, v.first_seen, v.last_seen, v.seen_count";
+     v.content_type, v.first_seen, v.last_seen, v.seen_count, v.text_status, v.text_note";
 const SPAN_FROM: &str = "FROM versions v JOIN bodies b ON b.id = v.body_id";
 
 fn span_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VersionSpan> {
@@ -28,7 +28,24 @@ fn span_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VersionSpan> {
         first_seen: r.get(8)?,
         last_seen: r.get(9)?,
         seen_count: count(r, 10)?,
+        text_status: text_status(r, 11)?,
     })
+}
+
+/// The `text_status`/`text_note` pair at `idx`, `idx + 1`; an unknown name is corruption.
+pub(super) fn text_status(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<TextStatus> {
+    let name: String = r.get(idx)?;
+    let note: Option<String> = r.get(idx + 1)?;
+    match name.as_str() {
+        "read" => Ok(TextStatus::Read),
+        "unavailable" => Ok(TextStatus::Unavailable(note.unwrap_or_default())),
+        "not_read" => Ok(TextStatus::NotRead),
+        other => Err(rusqlite::Error::FromSqlConversionFailure(
+            idx,
+            rusqlite::types::Type::Text,
+            format!("unknown text status {other:?}").into(),
+        )),
+    }
 }
 
 impl Store {
@@ -44,15 +61,16 @@ impl Store {
         })
     }
 
-    /// Whether two versions read the same: the same compared text, title and linked
-    /// documents. Detection asks this before loading either text: a page whose only change is
+    /// Whether two versions read the same: the same compared text (read from the body on
+    /// both sides), title, linked documents and facts (a link fact is not in the text). Detection asks this before loading either text: a page whose only change is
     /// noise (a footer timestamp, a rotating token) then costs one row read, no decompression
     /// and no diff. `false` when either version is unknown or has no text.
     pub fn versions_read_alike(&self, a: i64, b: i64) -> Result<bool> {
         self.q(|c| {
             c.prepare_cached(
                 "SELECT x.text_id IS NOT NULL AND x.text_id = y.text_id AND x.title = y.title
-                        AND x.documents IS y.documents
+                        AND x.documents IS y.documents AND x.facts IS y.facts
+                        AND x.text_status = 'read' AND y.text_status = 'read'
                  FROM versions x, versions y WHERE x.id = ?1 AND y.id = ?2",
             )?
             .query_row([a, b], |r| r.get::<_, bool>(0))
@@ -73,10 +91,10 @@ impl Store {
                 |r| {
                     Ok((
                         span_from_row(r)?,
-                        r.get::<_, Option<Vec<u8>>>(11)?,
-                        r.get::<_, Option<Vec<u8>>>(12)?,
-                        r.get::<_, Option<String>>(13)?,
-                        r.get::<_, Option<String>>(14)?,
+                        r.get::<_, Option<Vec<u8>>>(13)?,
+                        r.get::<_, Option<Vec<u8>>>(14)?,
+                        r.get::<_, Option<String>>(15)?,
+                        r.get::<_, Option<String>>(16)?,
                     ))
                 },
             )

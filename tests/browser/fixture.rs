@@ -77,6 +77,7 @@ fn fetch(run: i64, page: i64, when: i64, title: &str, text: &str, token: &str) -
             text: text.into(),
             links: vec!["https://www.gca.gov.uk/agreements".into()],
             documents: vec!["https://www.gca.gov.uk/docs/RM6281-tender.pdf".into()],
+            ..Default::default()
         }),
         remember_validators: true,
         ..Default::default()

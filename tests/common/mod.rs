@@ -12,6 +12,13 @@ use quietwatch::store::{ChangeFilter, Store};
 use quietwatch_fixture::{FixtureServer, FixtureSite};
 use std::path::{Path, PathBuf};
 
+pub use quietwatch::analyse::doc_reading::DocumentReading;
+
+/// Documents are read by the built binary's extraction worker, as `quietwatch` reads them.
+pub fn worker() -> DocumentReading {
+    DocumentReading::Worker(PathBuf::from(env!("CARGO_BIN_EXE_quietwatch")))
+}
+
 pub struct Harness {
     pub server: FixtureServer,
     pub dir: tempfile::TempDir,
@@ -61,6 +68,7 @@ impl Harness {
             site: None,
             deliver: false,
             progress: &NoProgress,
+            documents: worker(),
         };
         quietwatch::run::crawl_and_detect(&self.config, &mut store, &opts)
             .await

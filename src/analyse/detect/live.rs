@@ -123,7 +123,11 @@ fn restored(
     let mut summary = format!("live again (was {})", page.state.as_str().replace('_', " "));
     let old = ctx.version(page.reported_version)?;
     let cmp = match (&old, latest) {
-        (Some(o), Some(n)) if o.span.id != n.span.id && !page.is_document => {
+        (Some(o), Some(n))
+            if o.span.id != n.span.id
+                && o.span.text_status.is_read()
+                && n.span.text_status.is_read() =>
+        {
             Some(compare(&page_text(o), &page_text(n))).filter(|c| c.changed)
         }
         _ => None,

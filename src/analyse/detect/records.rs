@@ -7,7 +7,7 @@ use crate::analyse::compare::{compare, PageText};
 use crate::analyse::facts::{self, Facts};
 use crate::crawl::NotFoundPrint;
 use crate::model::{ChangeDetail, ChangeKind, FactChange, Significance};
-use crate::store::{Content, NewChange, PageRow, Version};
+use crate::store::{Content, NewChange, PageRow, TextStatus, Version};
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -27,33 +27,19 @@ fn not_found_words() -> &'static Regex {
 }
 
 /// A `changed` record, or none when only noise differed.
+///
+/// A version whose text was read — a page's, or a document's — is compared by its text, so a
+/// document re-exported with new bytes and the same text is no change. Where either side has
+/// no text (a document that cannot be read, or one an older build stored unread), the bytes
+/// are compared, and the summary says why.
 pub(super) fn changed_record(
     page: &PageRow,
     old: &Version,
     new: &Version,
     status: u16,
 ) -> Option<NewChange> {
-    if page.is_document {
-        if old.span.body_sha256 == new.span.body_sha256 {
-            return None;
-        }
-        let mut c = record(
-            page,
-            ChangeKind::Changed,
-            Significance::Major,
-            new.span.title.clone(),
-            format!(
-                "document changed: {} → {} bytes, sha256 {}… → {}…",
-                old.span.body_size,
-                new.span.body_size,
-                &old.span.sha256_hex()[..12],
-                &new.span.sha256_hex()[..12]
-            ),
-            Some(status),
-        );
-        c.from_version = Some(old.span.id);
-        c.to_version = Some(new.span.id);
-        return Some(c);
+    if !old.span.text_status.is_read() || !new.span.text_status.is_read() {
+        return byte_change(page, old, new, status);
     }
     let cmp = compare(&page_text(old), &page_text(new));
     let mut facts = fact_changes(old, new);
@@ -125,6 +111,42 @@ pub(super) fn facts_summary(changes: &[FactChange]) -> String {
         facts::summary(&ordered[..MAX_SUMMARY_FACTS]),
         changes.len() - MAX_SUMMARY_FACTS
     )
+}
+
+/// A document compared by its bytes (SHA-256), with why its text could not be compared.
+fn byte_change(page: &PageRow, old: &Version, new: &Version, status: u16) -> Option<NewChange> {
+    if old.span.body_sha256 == new.span.body_sha256 {
+        return None;
+    }
+    let why = [&new.span.text_status, &old.span.text_status]
+        .into_iter()
+        .find_map(|s| match s {
+            TextStatus::Read => None,
+            TextStatus::Unavailable(r) => Some(format!("text unavailable: {r}")),
+            TextStatus::NotRead => Some("earlier text not read".to_string()),
+        })
+        .unwrap_or_default();
+    let mut summary = format!(
+        "document changed: {} → {} bytes, sha256 {}… → {}…",
+        old.span.body_size,
+        new.span.body_size,
+        &old.span.sha256_hex()[..12],
+        &new.span.sha256_hex()[..12]
+    );
+    if !why.is_empty() {
+        summary = format!("{}; {summary}", clip(&why));
+    }
+    let mut c = record(
+        page,
+        ChangeKind::Changed,
+        Significance::Major,
+        new.span.title.clone(),
+        summary,
+        Some(status),
+    );
+    c.from_version = Some(old.span.id);
+    c.to_version = Some(new.span.id);
+    Some(c)
 }
 
 pub(super) fn page_text(v: &Version) -> PageText<'_> {

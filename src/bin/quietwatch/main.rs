@@ -8,6 +8,7 @@ use anyhow::Context;
 use args::{Cli, Command, ExportArgs};
 use clap::Parser;
 use progress::Bar;
+use quietwatch::analyse::doc_reading::DocumentReading;
 use quietwatch::archive::{history, search, warc};
 use quietwatch::config::Config;
 use quietwatch::model::SiteOutcome;
@@ -252,7 +253,8 @@ fn dispatch(cli: &Cli) -> Result<u8> {
         }
         Command::Serve { listen } => cmd_serve(cli, &mut out, *listen)?,
         Command::Demo { dir } => {
-            let report = lib(runtime()?.block_on(quietwatch::demo::run_demo(dir.as_deref())))?;
+            let report =
+                lib(runtime()?.block_on(quietwatch::demo::run_demo(dir.as_deref(), documents())))?;
             if !cli.quiet {
                 write!(out, "{}", report.render())?;
             }
@@ -352,6 +354,15 @@ fn cmd_serve(cli: &Cli, out: &mut impl Write, listen: std::net::SocketAddr) -> R
     )
 }
 
+/// Documents are read by this executable run as `quietwatch extract-worker`; in-process only
+/// when the OS cannot say which executable this is.
+fn documents() -> DocumentReading {
+    match std::env::current_exe() {
+        Ok(exe) => DocumentReading::Worker(exe),
+        Err(_) => DocumentReading::InProcess,
+    }
+}
+
 /// `run` and `crawl`: the library's pipeline, with a progress bar on a terminal.
 fn cmd_run(cli: &Cli, site: Option<&str>, deliver: bool) -> Result<u8> {
     let config = load_config(cli)?;
@@ -362,6 +373,7 @@ fn cmd_run(cli: &Cli, site: Option<&str>, deliver: bool) -> Result<u8> {
         site,
         deliver,
         progress: &bar,
+        documents: documents(),
     };
     let outcome = runtime()?.block_on(quietwatch::run::run(&config, &db, &opts));
     bar.finish();

@@ -25,12 +25,14 @@
 //! - **Mail clients are hostile too.** The HTML uses tables and inline styles only — no
 //!   `<style>` block, scripts or images — so Gmail and Outlook show it as written.
 
+use crate::analyse::doc_reading::document_type_name;
 use crate::markup::{cap_chars, http_url, one_line};
 use crate::model::{Change, ChangeKind, Significance, SiteOutcome};
 use crate::store::{ChangeFilter, SiteRunRow, Store, StoreError};
 use chrono::{DateTime, Utc};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// The `[digest]` and `[smtp]` settings this module and [`crate::report::mail`] need.
 pub use crate::config::{DigestSettings, SmtpSecurity, SmtpSettings};
@@ -86,6 +88,8 @@ pub struct DigestInput {
     /// Failed runs in a row before a site that does not answer is worth an email
     /// (`[crawl] unreachable_after`, the same patience as for pages).
     pub site_down_after: u32,
+    /// For a change of a document: the page that links to it (by change id).
+    pub linked_from: BTreeMap<i64, String>,
 }
 
 impl Default for DigestInput {
@@ -96,6 +100,7 @@ impl Default for DigestInput {
             notes: Vec::new(),
             failure_streaks: Vec::new(),
             site_down_after: SITE_DOWN_ALERT_RUNS,
+            linked_from: BTreeMap::new(),
         }
     }
 }
@@ -121,6 +126,13 @@ pub fn collect(
             input.changes.push(c);
         } else {
             input.skipped.push(c.id);
+        }
+    }
+    for c in &input.changes {
+        if document_type_name(c.content_type.as_deref(), &c.url).is_some() {
+            if let Some(page) = store.pages_linking_to(&c.url, 1)?.into_iter().next() {
+                input.linked_from.insert(c.id, page);
+            }
         }
     }
     input.notes = store.pending_site_notes()?;
@@ -328,6 +340,7 @@ mod tests {
             words_removed: 412,
             similarity: Some(0.31),
             phrase: None,
+            content_type: None,
             detail: ChangeDetail::default(),
         }
     }

@@ -79,6 +79,10 @@ pub(super) struct ItemView {
     /// The site, shown in topic sections.
     pub(super) site: String,
     pub(super) title: String,
+    /// A document's type ("PDF", "spreadsheet"), shown beside its title.
+    pub(super) doc_type: Option<&'static str>,
+    /// The page that links to a document.
+    pub(super) linked_from: Option<Link>,
     pub(super) url: String,
     pub(super) href: Option<String>,
     pub(super) summary: String,
@@ -172,8 +176,13 @@ pub(super) fn build_view(
     };
     let mut sites_sorted = site_order.clone();
     sites_sorted.sort_by_key(|s| !has_major(s));
-    let mut sites = topic_views(&ranked, archive.as_deref());
-    sites.extend(site_views(&sites_sorted, &ranked, archive.as_deref()));
+    let mut sites = topic_views(&ranked, archive.as_deref(), &input.linked_from);
+    sites.extend(site_views(
+        &sites_sorted,
+        &ranked,
+        archive.as_deref(),
+        &input.linked_from,
+    ));
     let down = down_notes(input);
     let (baselines, baseline_pages, baseline_sites) = baseline_notes(input);
     let mut subject_sites: Vec<String> = sites_sorted.iter().map(|s| s.to_string()).collect();
@@ -223,14 +232,18 @@ pub(super) fn build_view(
 }
 
 /// The topic sections, in order, each with its listed items across sites.
-fn topic_views(ranked: &[&Change], archive: Option<&str>) -> Vec<SiteView> {
+fn topic_views(
+    ranked: &[&Change],
+    archive: Option<&str>,
+    linked_from: &BTreeMap<i64, String>,
+) -> Vec<SiteView> {
     [Section::Phrases, Section::Ending]
         .into_iter()
         .filter_map(|section| {
             let items: Vec<ItemView> = ranked
                 .iter()
                 .filter(|c| Section::of(c) == section)
-                .map(|c| item_view(c, archive))
+                .map(|c| item_view(c, archive, linked_from.get(&c.id).map(String::as_str)))
                 .collect();
             (!items.is_empty()).then(|| SiteView {
                 name: section.title().to_string(),
@@ -257,7 +270,12 @@ fn archive_base(settings: &DigestSettings) -> Option<String> {
 }
 
 /// The listed items, by site, most important first within each.
-fn site_views(sites: &[&str], ranked: &[&Change], archive: Option<&str>) -> Vec<SiteView> {
+fn site_views(
+    sites: &[&str],
+    ranked: &[&Change],
+    archive: Option<&str>,
+    linked_from: &BTreeMap<i64, String>,
+) -> Vec<SiteView> {
     let mut out = Vec::new();
     for site in sites {
         let mut items: Vec<&Change> = ranked
@@ -272,7 +290,10 @@ fn site_views(sites: &[&str], ranked: &[&Change], archive: Option<&str>) -> Vec<
         out.push(SiteView {
             name: one_line(site, MAX_TITLE_CHARS),
             topic: false,
-            items: items.iter().map(|c| item_view(c, archive)).collect(),
+            items: items
+                .iter()
+                .map(|c| item_view(c, archive, linked_from.get(&c.id).map(String::as_str)))
+                .collect(),
         });
     }
     out
@@ -365,7 +386,7 @@ fn baseline_notes(input: &DigestInput) -> (Vec<String>, u64, Vec<String>) {
     (lines, pages, sites)
 }
 
-fn item_view(c: &Change, archive: Option<&str>) -> ItemView {
+fn item_view(c: &Change, archive: Option<&str>, linked_from: Option<&str>) -> ItemView {
     let mut notes = Vec::new();
     if matches!(
         c.kind,
@@ -398,6 +419,11 @@ fn item_view(c: &Change, archive: Option<&str>) -> ItemView {
         } else {
             title
         },
+        doc_type: document_type_name(c.content_type.as_deref(), &c.url),
+        linked_from: linked_from.map(|u| Link {
+            text: one_line(u, crate::markup::MAX_LINK_URL_CHARS),
+            href: http_url(u),
+        }),
         href: http_url(&c.url),
         url: one_line(&c.url, crate::markup::MAX_LINK_URL_CHARS),
         summary: one_line(&c.summary, MAX_SUMMARY_CHARS),

@@ -18,6 +18,7 @@
 //!   [`ChangeKind`] (a new kind renders with its own `label()`), and [`fact_rows`] is the one
 //!   place where a change's fact changes become table rows.
 
+use crate::analyse::doc_reading::document_type_name;
 use crate::markup::{http_url, one_line, MAX_LINK_URL_CHARS};
 use crate::model::{Change, ChangeKind, Significance};
 
@@ -129,7 +130,11 @@ impl ChangeView {
         if title.is_empty() {
             title = "(untitled)".to_string();
         }
-        let heading = format!("{kind_label} — {title}");
+        // A document says what it is, as in the digest: "CHANGED — prices.xlsx (spreadsheet)".
+        let heading = match document_type_name(c.content_type.as_deref(), &c.url) {
+            Some(t) => format!("{kind_label} — {title} ({t})"),
+            None => format!("{kind_label} — {title}"),
+        };
         let (facts, facts_more) = {
             let mut rows = fact_rows(c);
             let more = rows.len().saturating_sub(MAX_FACT_ROWS);
@@ -326,6 +331,7 @@ mod tests {
             words_removed: 3,
             similarity: None,
             phrase: None,
+            content_type: None,
             detail: ChangeDetail::default(),
         }
     }
