@@ -33,7 +33,7 @@ fn old_reading(body: &[u8], content_type: &str, url: &Url) -> (String, String) {
         .to_string();
     if ct.contains("html") || ct.contains("xml") && !ct.contains("application/xml") {
         let (html, _) = decode_html(body, Some(content_type));
-        let ex = Extractor::new(None, &[], &[]).unwrap().extract(&html, url);
+        let ex = Extractor::new(None, &[], &[], None).unwrap().extract(&html, url);
         return (ex.title, ex.text);
     }
     if ct.starts_with("text/") {

@@ -78,10 +78,14 @@ pub fn document_content(url: &Url, text: DocText) -> Content {
         DocText::Text(t) => (t, TextStatus::Read),
         DocText::Unavailable(why) => (String::new(), TextStatus::Unavailable(why)),
     };
+    // A document states facts too (a schedule's "End date: …", its lots), read from its text
+    // lines as SPEC's "Facts" says; a document with no text states none.
+    let facts = super::facts::text::facts_from_text(&text).into_vec();
     Content {
         title: file_title(url),
         text,
         text_status,
+        facts,
         ..Default::default()
     }
 }

@@ -74,6 +74,7 @@ fn repair_of(v: &UnreadVersion, body: Option<&[u8]>, docs: &DocReader) -> (TextR
         text: None,
         title: None,
         clear_links: false,
+        facts: None,
         status,
     };
     let (Some(body), Ok(url)) = (body, Url::parse(&v.url)) else {
@@ -107,11 +108,13 @@ fn repair_of(v: &UnreadVersion, body: Option<&[u8]>, docs: &DocReader) -> (TextR
     // The title earlier builds gave a document is its file name; one read as HTML had
     // whatever the zip bytes looked like.
     let title = file_title(&url);
+    let facts = super::facts::text::facts_from_text(&text).into_vec();
     let repair = TextRepair {
         version_id: v.id,
         text: Some(text),
         title: (title != v.title).then_some(title),
         clear_links: true,
+        facts: Some(facts),
         status,
     };
     (repair, html_type)

@@ -220,6 +220,9 @@ pub struct TextRepair {
     pub title: Option<String>,
     /// A document has no links of its own: drop what an HTML reading of it stored.
     pub clear_links: bool,
+    /// The facts its text states, replacing what the version holds (`None`: keep them), so
+    /// that the next version, read with its facts, is not a fact change against none.
+    pub facts: Option<Vec<Fact>>,
     pub status: TextStatus,
 }
 

@@ -111,6 +111,16 @@ fn repair_tx(tx: &Connection, repair: &TextRepair) -> rusqlite::Result<()> {
             params![repair.version_id, title],
         )?;
     }
+    if let Some(facts) = &repair.facts {
+        tx.execute(
+            "UPDATE versions SET facts = ?2, agreement = ?3 WHERE id = ?1",
+            params![
+                repair.version_id,
+                super::facts::json_or_null(facts),
+                super::facts::agreement_json(facts)
+            ],
+        )?;
+    }
     if repair.clear_links {
         tx.execute(
             "UPDATE versions SET links = NULL, documents = '' WHERE id = ?1",
@@ -203,6 +213,7 @@ mod tests {
             text: Some("# Sheet: Rates\nSenior consultant | £650".into()),
             title: Some("prices.xlsx".into()),
             clear_links: true,
+            facts: Some(Vec::new()),
             status: TextStatus::Read,
         })
         .unwrap();
