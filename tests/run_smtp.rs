@@ -17,7 +17,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
 // Phrase hits and fact changes first (the demo's [[watch]] phrases; its key-facts panels).
-const SUBJECT_V2: &str = "[quietwatch demo] 3 phrase hits, 7 fact changes, 2 removed, 1 redirected, \
+const SUBJECT_V2: &str = "[quietwatch demo] 3 phrase hits, 8 fact changes, 2 removed, 1 redirected, \
                           3 moved, 1 soft removed, 1 unlinked, 13 changed, 2 added — GCA agreements, \
                           NHS England procurement";
 

@@ -1,6 +1,7 @@
 //! Facts kept with versions (SPEC.md "Facts"), read back without parsing a page again.
 //!
-//! Each version row carries its facts as JSON (`versions.facts`, NULL when none were read),
+//! Each version row carries its facts as JSON (`versions.facts`: `[]` when it states none,
+//! NULL when it was stored before facts were kept),
 //! and each change row the fact changes it reported (`changes.facts`). History, the register
 //! (`quietwatch facts`), `--at`, the web UI and "ending soon" all read them from here.
 
@@ -16,6 +17,12 @@ pub(super) fn json_or_null<T: serde::Serialize>(items: &[T]) -> Option<String> {
     } else {
         serde_json::to_string(items).ok()
     }
+}
+
+/// A version's `facts` column: always JSON, `[]` when the version states none, so that
+/// `NULL` keeps meaning "stored before facts were kept" (unknown, never compared).
+pub(super) fn version_facts_json(facts: &[Fact]) -> String {
+    serde_json::to_string(facts).unwrap_or_else(|_| "[]".to_string())
 }
 
 /// The kinds of record that put a page out of the register (it no longer serves its

@@ -257,7 +257,7 @@ fn file_version(
         links,
         content.documents.join("\n"),
         meta.fetched_at,
-        super::facts::json_or_null(&content.facts),
+        super::facts::version_facts_json(&content.facts),
         super::facts::agreement_json(&content.facts),
         content.text_status.as_str(),
         content.text_status.reason(),

@@ -197,6 +197,9 @@ pub struct Version {
     pub documents: Vec<String>,
     /// The facts kept with the version (empty when none were read).
     pub facts: Vec<Fact>,
+    /// Whether facts were read for this version at all: `false` for a version stored before
+    /// quietwatch kept facts, whose empty list means "unknown", not "none".
+    pub facts_read: bool,
 }
 
 /// A version stored before documents were read, whose text the repair reads from its body.

@@ -116,7 +116,7 @@ fn repair_tx(tx: &Connection, repair: &TextRepair) -> rusqlite::Result<()> {
             "UPDATE versions SET facts = ?2, agreement = ?3 WHERE id = ?1",
             params![
                 repair.version_id,
-                super::facts::json_or_null(facts),
+                super::facts::version_facts_json(facts),
                 super::facts::agreement_json(facts)
             ],
         )?;

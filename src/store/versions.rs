@@ -103,6 +103,7 @@ impl Store {
         let Some((span, text, links, documents, facts)) = row else {
             return Ok(None);
         };
+        let facts_read = facts.is_some();
         let facts = match facts {
             Some(j) => serde_json::from_str(&j)
                 .map_err(|e| self.corrupt(format!("facts of version {id} do not read: {e}")))?,
@@ -122,6 +123,7 @@ impl Store {
             links,
             documents: split_lines(&documents.unwrap_or_default()),
             facts,
+            facts_read,
         }))
     }
 

@@ -86,7 +86,9 @@ pub(super) fn changed_record(
 
 /// How the facts kept with two versions differ (the stored facts: nothing is parsed again).
 pub(super) fn fact_changes(old: &Version, new: &Version) -> Vec<FactChange> {
-    if old.facts == new.facts {
+    // A version stored before facts were kept states no facts we know of: the first version
+    // read with its facts is not a page full of "added" facts (an upgrade must not cry wolf).
+    if !old.facts_read || !new.facts_read || old.facts == new.facts {
         return Vec::new();
     }
     facts::diff(
