@@ -24,6 +24,20 @@ pub enum DocumentReading {
     InProcess,
 }
 
+impl DocumentReading {
+    /// What the `quietwatch` binary uses: itself, run as `quietwatch extract-worker`; in this
+    /// process only when the OS cannot say which executable this is (and it says so).
+    pub fn this_executable() -> DocumentReading {
+        match std::env::current_exe() {
+            Ok(exe) => DocumentReading::Worker(exe),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot name this executable: documents are read in-process");
+                DocumentReading::InProcess
+            }
+        }
+    }
+}
+
 /// Reads documents one at a time, as the run chose.
 pub struct DocReader {
     how: How,

@@ -113,11 +113,8 @@ fn init_logging(verbose: u8, quiet: bool) {
         .try_init();
 }
 
-/// The runtime. Its blocking pool reads the fetched bodies (CPU work: parsing, hashing,
-/// compressing); tokio's default lets it grow to 512 threads, and a crawl that hands a body
-/// over just as another thread finishes makes a new one each time (89 seen in one change
-/// check), each with its own zstd contexts and allocator caches. A few threads per core read
-/// as fast; the fetch concurrency bounds the queue in front of them.
+/// The runtime. Its blocking pool reads the fetched bodies (CPU work); tokio's default of 512
+/// threads made 89 in one change check, each with its own zstd contexts (BENCHMARKS.md).
 fn runtime() -> Result<tokio::runtime::Runtime> {
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     tokio::runtime::Builder::new_multi_thread()
@@ -253,8 +250,10 @@ fn dispatch(cli: &Cli) -> Result<u8> {
         }
         Command::Serve { listen } => cmd_serve(cli, &mut out, *listen)?,
         Command::Demo { dir } => {
-            let report =
-                lib(runtime()?.block_on(quietwatch::demo::run_demo(dir.as_deref(), documents())))?;
+            let report = lib(runtime()?.block_on(quietwatch::demo::run_demo(
+                dir.as_deref(),
+                DocumentReading::this_executable(),
+            )))?;
             if !cli.quiet {
                 write!(out, "{}", report.render())?;
             }
@@ -354,15 +353,6 @@ fn cmd_serve(cli: &Cli, out: &mut impl Write, listen: std::net::SocketAddr) -> R
     )
 }
 
-/// Documents are read by this executable run as `quietwatch extract-worker`; in-process only
-/// when the OS cannot say which executable this is.
-fn documents() -> DocumentReading {
-    match std::env::current_exe() {
-        Ok(exe) => DocumentReading::Worker(exe),
-        Err(_) => DocumentReading::InProcess,
-    }
-}
-
 /// `run` and `crawl`: the library's pipeline, with a progress bar on a terminal.
 fn cmd_run(cli: &Cli, site: Option<&str>, deliver: bool) -> Result<u8> {
     let config = load_config(cli)?;
@@ -373,7 +363,7 @@ fn cmd_run(cli: &Cli, site: Option<&str>, deliver: bool) -> Result<u8> {
         site,
         deliver,
         progress: &bar,
-        documents: documents(),
+        documents: DocumentReading::this_executable(),
     };
     let outcome = runtime()?.block_on(quietwatch::run::run(&config, &db, &opts));
     bar.finish();
