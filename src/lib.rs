@@ -6,7 +6,8 @@
 //! versions and turns observations into change records → [`report`] tells people (the
 //! digest and its delivery). [`archive`] and [`serve`] read the archive back as evidence,
 //! [`output`] renders what they return; [`run`] strings the stages together for `run`,
-//! `crawl`, `digest` and `demo`. Below them all: the shared vocabulary ([`model`]), URLs
+//! `crawl`, `digest` and `demo`. Below them all: the shared vocabulary ([`model`], and the
+//! shape of a fact, [`fact`]), URLs
 //! ([`urlnorm`]), times ([`when`]), permalinks ([`links`]), escaping ([`markup`]) and the
 //! [`config`]. The binary (`src/bin/quietwatch/`) only parses arguments and prints.
 
@@ -16,6 +17,7 @@ pub mod config;
 pub mod crawl;
 pub mod demo;
 pub mod error;
+pub mod fact;
 pub mod links;
 pub mod markup;
 pub mod model;

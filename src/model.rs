@@ -178,7 +178,7 @@ named_enum! {
 
 /// Facts are vocabulary every stage shares (stored with versions and changes, shown by every
 /// output); their reading and comparing live in [`crate::analyse::facts`].
-pub use crate::analyse::facts::{Fact, FactChange, FactValue};
+pub use crate::fact::{Fact, FactChange, FactValue};
 
 /// A fact change's value before, as the page showed it (its text, else its typed value);
 /// `None` when the fact was added.

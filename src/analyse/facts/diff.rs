@@ -17,8 +17,6 @@
 //! * Durations: whole months when the day of the month is kept (or both dates are months),
 //!   else days; later is `+N`, earlier `brought forward N`.
 
-use serde::{Deserialize, Serialize};
-
 use super::labels::is_well_known;
 use super::values::{display_date, first_day, money_context, text_key};
 use super::{Fact, FactKind, FactValue, Facts};
@@ -26,21 +24,7 @@ use super::{Fact, FactKind, FactValue, Facts};
 /// Texts quoted in a summary are capped at this many characters.
 const MAX_QUOTE_CHARS: usize = 80;
 
-/// One fact that was added, removed or changed (SPEC.md's `"facts"` element).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FactChange {
-    pub name: String,
-    /// The label as shown (the new version's, or the old one's when it was removed).
-    pub label: String,
-    /// The typed value before; `None` when the fact was added.
-    pub from: Option<FactValue>,
-    /// The typed value after; `None` when the fact was removed.
-    pub to: Option<FactValue>,
-    /// The value as shown before.
-    pub from_text: Option<String>,
-    /// The value as shown after.
-    pub to_text: Option<String>,
-}
+pub use crate::fact::FactChange;
 
 impl FactChange {
     /// Whether the fact is one of SPEC.md's well-known facts (`end_date`, `suppliers`, …).

@@ -32,6 +32,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::fact::{Fact, FactValue};
 pub use diff::{diff, summary, FactChange};
 pub use phrases::{Phrase, PhraseError};
 
@@ -41,25 +42,6 @@ pub const MAX_FACTS: usize = 2000;
 pub const MAX_LABEL_CHARS: usize = 120;
 /// A fact's text is capped at this many characters.
 pub const MAX_TEXT_CHARS: usize = 300;
-
-/// One fact of a page or document version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Fact {
-    /// `end_date`, `reference`, `lot:2a`, `link:https://…`, or the label folded to snake case.
-    pub name: String,
-    /// The label as shown (`End date`, `Lot 3: Cloud hosting`; a link's text).
-    pub label: String,
-    /// The value as shown (`16/06/2026`; a lot's title; a link's text), whitespace folded.
-    pub text: String,
-    /// The typed value.
-    pub value: FactValue,
-    /// A lot's status as shown beside it (`Live`, `Expired`), when there is one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// A lot's expiry date (ISO, `YYYY-MM-DD` or `YYYY-MM`), when one is shown.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires: Option<String>,
-}
 
 impl Fact {
     /// A fact whose value is typed from its text by its name (see [`values::typed`]).
@@ -135,26 +117,6 @@ pub enum FactKind {
     Label,
     Lot,
     Link,
-}
-
-/// A fact's typed value.
-///
-/// As JSON (both in the store and in change records) it is SPEC.md's plain form: a date or a
-/// reference or text as a string, money as a number with a fraction (`650.0`), a count as an
-/// integer. Reading it back is exact: a string that is a valid ISO date is a date, one in
-/// canonical reference form is a reference (the parsers would have typed either so), other
-/// strings are text; a number with a fraction is money, an integer a count.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FactValue {
-    /// `YYYY-MM-DD`, or `YYYY-MM` when the page gives only a month (`June 2026`).
-    Date(String),
-    /// Pounds.
-    Money(f64),
-    Count(u64),
-    /// Canonical form: `RM6098`, `RM1557.14`, `SBS10026`.
-    Reference(String),
-    /// Whitespace-folded text, case kept.
-    Text(String),
 }
 
 impl FactValue {
