@@ -155,7 +155,8 @@ pub fn page_history(store: &Store, url: &str) -> Result<PageHistory> {
     })
 }
 
-/// Each version's fact changes against the one before it (the first version has none).
+/// Each version's fact changes against the one before it (the first version has none, nor
+/// does the first one after versions stored before facts were kept).
 fn fact_changes_of_versions(
     store: &Store,
     versions: &[VersionSpan],
@@ -163,14 +164,14 @@ fn fact_changes_of_versions(
     let mut out = BTreeMap::new();
     let mut previous: Option<Facts> = None;
     for v in versions {
-        let now = Facts::from(store.facts_of_version(v.id)?);
-        if let Some(before) = &previous {
-            let changes = facts::diff(before, &now);
+        let now = store.read_facts_of_version(v.id)?.map(Facts::from);
+        if let (Some(before), Some(now)) = (&previous, &now) {
+            let changes = facts::diff(before, now);
             if !changes.is_empty() {
                 out.insert(v.id, changes);
             }
         }
-        previous = Some(now);
+        previous = now;
     }
     Ok(out)
 }

@@ -49,13 +49,22 @@ pub(super) fn agreement_json(facts: &[Fact]) -> Option<String> {
 impl Store {
     /// The facts kept with one version (empty when none were read).
     pub fn facts_of_version(&self, version_id: i64) -> Result<Vec<Fact>> {
+        Ok(self.read_facts_of_version(version_id)?.unwrap_or_default())
+    }
+
+    /// The facts kept with one version, or `None` when it was stored before facts were kept
+    /// (unknown, so nothing to compare a later version's facts with).
+    pub fn read_facts_of_version(&self, version_id: i64) -> Result<Option<Vec<Fact>>> {
         let json: Option<String> = self.q(|c| {
             c.prepare_cached("SELECT facts FROM versions WHERE id = ?1")?
                 .query_row([version_id], |r| r.get(0))
                 .optional()
                 .map(Option::flatten)
         })?;
-        self.facts_from_json(json, version_id)
+        match json {
+            Some(j) => self.facts_from_json(Some(j), version_id).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// The fact changes a change record reported (empty when none).
