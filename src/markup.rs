@@ -22,6 +22,40 @@ pub fn is_unsafe_char(c: char) -> bool {
         || (u & 0xfffe) == 0xfffe
 }
 
+/// Characters that take no room and carry no meaning in compared text: zero-width space,
+/// joiner and non-joiner, word joiner, the BOM and the soft hyphen. Dropped, not spaced.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+    )
+}
+
+/// Folds runs of whitespace (any Unicode white space, control characters) to one space,
+/// drops [invisible](is_invisible) characters and trims: the one folding of a page's text, so
+/// that extraction's lines and the facts read from them cannot fold differently.
+pub fn fold_whitespace(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split(|c: char| c.is_whitespace() || c.is_control()) {
+        if word.is_empty() {
+            continue;
+        }
+        let start = out.len();
+        if start > 0 {
+            out.push(' ');
+        }
+        if word.is_ascii() {
+            out.push_str(word);
+        } else {
+            out.extend(word.chars().filter(|c| !is_invisible(*c)));
+            if out.len() == start + usize::from(start > 0) {
+                out.truncate(start); // the word was all invisible characters
+            }
+        }
+    }
+    out
+}
+
 /// Page text as one display line: control characters (CR/LF included) become spaces,
 /// whitespace runs collapse, and the result is capped at `max` characters.
 pub fn one_line(s: &str, max: usize) -> String {

@@ -2,7 +2,7 @@
 //! list prefixes, rows joined by ` | `, the output cap. Same rules as the HTML extractor's
 //! lines, so a document and a page compare alike.
 
-use crate::markup::is_unsafe_char;
+use crate::markup::{is_invisible, is_unsafe_char};
 
 /// Accumulates a document's lines up to a byte cap.
 pub(super) struct TextOut {
@@ -114,13 +114,6 @@ pub(super) fn fold(s: &str) -> String {
         out.push(c);
     }
     out
-}
-
-fn is_invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
-    )
 }
 
 #[cfg(test)]

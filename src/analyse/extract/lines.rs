@@ -296,33 +296,4 @@ impl<'r> Lines<'r> {
     }
 }
 
-/// Folds runs of whitespace (any Unicode white space, control characters) to one space,
-/// drops invisible characters and trims.
-pub(super) fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for word in s.split(|c: char| c.is_whitespace() || c.is_control()) {
-        if word.is_empty() {
-            continue;
-        }
-        let start = out.len();
-        if start > 0 {
-            out.push(' ');
-        }
-        if word.is_ascii() {
-            out.push_str(word);
-        } else {
-            out.extend(word.chars().filter(|c| !is_invisible(*c)));
-            if out.len() == start + usize::from(start > 0) {
-                out.truncate(start); // the word was all invisible characters
-            }
-        }
-    }
-    out
-}
-
-pub(super) fn is_invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
-    )
-}
+pub(super) use crate::markup::fold_whitespace as fold;

@@ -80,33 +80,8 @@ static CANONICAL_REFERENCE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 
 /// Folds runs of white space (no-break spaces included) to one space, drops invisible
-/// characters (zero-width space, soft hyphen, BOM) and control characters, and trims.
-pub fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len().min(4096));
-    for word in s.split(|c: char| c.is_whitespace() || c.is_control()) {
-        if word.is_empty() {
-            continue;
-        }
-        let start = out.len();
-        if start > 0 {
-            out.push(' ');
-        }
-        if word.is_ascii() {
-            out.push_str(word);
-        } else {
-            out.extend(word.chars().filter(|c| {
-                !matches!(
-                    c,
-                    '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}'
-                )
-            }));
-            if out.len() == start + usize::from(start > 0) {
-                out.truncate(start); // the word was all invisible characters
-            }
-        }
-    }
-    out
-}
+/// characters and trims: extraction's own folding ([`crate::markup::fold_whitespace`]).
+pub use crate::markup::fold_whitespace as fold;
 
 /// The text a typed parser looks at: folded, capped, trailing `.`/`:` dropped.
 fn clean(s: &str) -> Option<String> {
