@@ -6,6 +6,10 @@
 //! end up in mail headers, digests, the web UI, feeds and chat messages. A rule stated in one
 //! place (which characters are unsafe, how a cap is marked, what HTML escaping covers) cannot
 //! drift between those outputs; every renderer calls these and nothing else.
+//!
+//! The reading side of the same hygiene lives here too, for the same reason: the one folding
+//! of whitespace and invisible characters (extraction, facts, documents) and the one reading
+//! of XML references (sitemaps, office documents).
 
 /// Characters that must never reach a header, a rendered line, a feed or a chat message:
 /// C0/C1 controls, the bidi overrides and isolates that make text read differently from what
@@ -54,6 +58,20 @@ pub fn fold_whitespace(s: &str) -> String {
         }
     }
     out
+}
+
+/// The text an XML entity or character reference stands for (`&#163;`, `&amp;`: the five XML
+/// entities only; anything else is `None`), for every XML reader (sitemaps, office documents).
+pub fn xml_reference_text(r: &quick_xml::events::BytesRef<'_>) -> Option<String> {
+    match r.resolve_char_ref() {
+        Ok(Some(c)) => Some(c.to_string()),
+        Ok(None) => r
+            .decode()
+            .ok()
+            .and_then(|name| quick_xml::escape::resolve_xml_entity(&name))
+            .map(str::to_string),
+        Err(_) => None,
+    }
 }
 
 /// Page text as one display line: control characters (CR/LF included) become spaces,

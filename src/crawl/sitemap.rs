@@ -294,19 +294,6 @@ fn root_format(name: &[u8], source: &Url) -> Result<Format, SitemapError> {
     }
 }
 
-/// The text an entity or character reference stands for.
-fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Option<String> {
-    match r.resolve_char_ref() {
-        Ok(Some(c)) => Some(c.to_string()),
-        Ok(None) => r
-            .decode()
-            .ok()
-            .and_then(|name| quick_xml::escape::resolve_xml_entity(&name))
-            .map(str::to_string),
-        Err(_) => None,
-    }
-}
-
 impl XmlState {
     /// An opening (or empty) element.
     fn start(
@@ -430,7 +417,7 @@ fn parse_xml(text: &str, source: &Url, out: &mut Collector) -> Result<(), Sitema
                 }
             }
             Event::GeneralRef(ref r) => {
-                if let Some(s) = resolve_ref(r) {
+                if let Some(s) = crate::markup::xml_reference_text(r) {
                     st.text(&s);
                 }
             }

@@ -79,7 +79,7 @@ pub(super) fn walk(
                 Ok(s) => f(Step::Text(&s)),
                 Err(_) => true,
             },
-            Event::GeneralRef(ref r) => match resolve_ref(r) {
+            Event::GeneralRef(ref r) => match crate::markup::xml_reference_text(r) {
                 Some(s) => f(Step::Text(&s)),
                 None => true,
             },
@@ -98,18 +98,5 @@ pub(super) fn walk(
         if !go_on {
             return Ok(());
         }
-    }
-}
-
-/// The text an entity or character reference stands for (the five XML entities only).
-fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Option<String> {
-    match r.resolve_char_ref() {
-        Ok(Some(c)) => Some(c.to_string()),
-        Ok(None) => r
-            .decode()
-            .ok()
-            .and_then(|name| quick_xml::escape::resolve_xml_entity(&name))
-            .map(str::to_string),
-        Err(_) => None,
     }
 }
