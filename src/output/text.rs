@@ -221,14 +221,31 @@ fn render_fact_changes(out: &mut String, changes: Option<&Vec<crate::model::Fact
     }
 }
 
-fn render_group(
-    out: &mut String,
-    g: &Group<'_>,
-    versions: &BTreeMap<i64, &VersionSpan>,
-    previous: &BTreeMap<i64, i64>,
-    fact_changes: &BTreeMap<i64, Vec<crate::model::FactChange>>,
-    introduced: &mut std::collections::BTreeSet<i64>,
-) {
+/// What `history` needs to render a run of checks: the page's versions, each version's
+/// predecessor and fact changes, and which versions have been shown already.
+struct Timeline<'h> {
+    versions: BTreeMap<i64, &'h VersionSpan>,
+    previous: BTreeMap<i64, i64>,
+    fact_changes: &'h BTreeMap<i64, Vec<crate::model::FactChange>>,
+    introduced: std::collections::BTreeSet<i64>,
+}
+
+impl Timeline<'_> {
+    /// Renders the run `current` holds, if any, and empties it.
+    fn flush(&mut self, out: &mut String, current: &mut Option<Group<'_>>) {
+        if let Some(g) = current.take() {
+            render_group(out, &g, self);
+        }
+    }
+}
+
+fn render_group(out: &mut String, g: &Group<'_>, t: &mut Timeline<'_>) {
+    let Timeline {
+        versions,
+        previous,
+        fact_changes,
+        introduced,
+    } = t;
     let (Some(first), Some(last)) = (g.fetches.first(), g.fetches.last()) else {
         return;
     };
@@ -369,50 +386,35 @@ pub fn render_history(h: &PageHistory) -> String {
     }
     out.push('\n');
 
-    let versions: BTreeMap<i64, &VersionSpan> = h.versions.iter().map(|v| (v.id, v)).collect();
+    let mut timeline = Timeline {
+        versions: h.versions.iter().map(|v| (v.id, v)).collect(),
+        previous: h
+            .versions
+            .windows(2)
+            .filter_map(|w| match w {
+                [a, b] => Some((b.id, a.id)),
+                _ => None,
+            })
+            .collect(),
+        fact_changes: &h.fact_changes,
+        introduced: std::collections::BTreeSet::new(),
+    };
     let text_of: BTreeMap<i64, Option<i64>> =
         h.versions.iter().map(|v| (v.id, v.text_id)).collect();
-    let previous: BTreeMap<i64, i64> = h
-        .versions
-        .windows(2)
-        .filter_map(|w| match w {
-            [a, b] => Some((b.id, a.id)),
-            _ => None,
-        })
-        .collect();
-    let mut introduced = std::collections::BTreeSet::new();
     let mut changes = h.changes.iter().peekable();
     let mut current: Option<Group<'_>> = None;
 
     for f in &h.fetches {
         // A change detected before this fetch ends the current run of checks.
         while let Some(c) = changes.next_if(|c| c.at_ms <= f.meta.fetched_at) {
-            if let Some(g) = current.take() {
-                render_group(
-                    &mut out,
-                    &g,
-                    &versions,
-                    &previous,
-                    &h.fact_changes,
-                    &mut introduced,
-                );
-            }
+            timeline.flush(&mut out, &mut current);
             render_change(&mut out, &c.change);
         }
         let key = group_key(f, &text_of);
         match current.as_mut() {
             Some(g) if same_group(&g.key, &key) => g.fetches.push(f),
             _ => {
-                if let Some(g) = current.take() {
-                    render_group(
-                        &mut out,
-                        &g,
-                        &versions,
-                        &previous,
-                        &h.fact_changes,
-                        &mut introduced,
-                    );
-                }
+                timeline.flush(&mut out, &mut current);
                 current = Some(Group {
                     key,
                     fetches: vec![f],
@@ -420,22 +422,13 @@ pub fn render_history(h: &PageHistory) -> String {
             }
         }
     }
-    if let Some(g) = current.take() {
-        render_group(
-            &mut out,
-            &g,
-            &versions,
-            &previous,
-            &h.fact_changes,
-            &mut introduced,
-        );
-    }
+    timeline.flush(&mut out, &mut current);
     for c in changes {
         render_change(&mut out, &c.change);
     }
     // Versions no fetch points at (should not happen, but never hide evidence).
     for v in &h.versions {
-        if !introduced.contains(&v.id) {
+        if !timeline.introduced.contains(&v.id) {
             let _ = writeln!(
                 out,
                 "{}  version {}: {:?}, {} bytes, sha256 {}…, seen until {} ({} checks)",

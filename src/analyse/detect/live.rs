@@ -3,7 +3,7 @@
 //! nothing links to it any more, `changed` when its text moved beyond noise — in SPEC's
 //! order of precedence.
 
-use super::records::{changed_record, clip, looks_not_found, page_text, record};
+use super::records::{changed_record, clip, looks_not_found, page_text, record, served_record};
 use super::{Ctx, Step};
 use crate::analyse::compare::compare;
 use crate::model::{ChangeKind, PageState, Significance};
@@ -90,15 +90,13 @@ fn added(
     } else {
         "new page"
     };
-    let mut c = record(
+    let c = served_record(
         page,
         ChangeKind::Added,
-        Significance::Major,
         title,
         what.to_string(),
-        Some(first_status),
+        first_status,
     );
-    c.to_version = page.latest_version;
     step.with(Some(c))
 }
 
@@ -135,16 +133,7 @@ fn restored(
     if let Some(cmp) = &cmp {
         summary.push_str(&format!("; content changed: {}", cmp.summary));
     }
-    let mut c = record(
-        page,
-        ChangeKind::Restored,
-        Significance::Major,
-        title,
-        summary,
-        Some(first_status),
-    );
-    c.from_version = page.reported_version;
-    c.to_version = page.latest_version;
+    let mut c = served_record(page, ChangeKind::Restored, title, summary, first_status);
     if let Some(cmp) = cmp {
         c.words_added = cmp.words_added;
         c.words_removed = cmp.words_removed;
@@ -167,16 +156,9 @@ fn soft_removed(
     let seen = latest
         .map(|v| format!(" (title “{}”)", clip(&v.span.title)))
         .unwrap_or_default();
-    let mut c = record(
-        page,
-        ChangeKind::SoftRemoved,
-        Significance::Major,
-        title,
-        format!("answers {first_status} but with the site's “page not found” content{seen}"),
-        Some(first_status),
-    );
-    c.from_version = page.reported_version;
-    c.to_version = page.latest_version;
+    let summary =
+        format!("answers {first_status} but with the site's “page not found” content{seen}");
+    let c = served_record(page, ChangeKind::SoftRemoved, title, summary, first_status);
     Ok(step.with(Some(c)))
 }
 

@@ -301,6 +301,22 @@ mod tests {
         (dir, store, site, page)
     }
 
+    /// A 200 answer from `page`, observed.
+    fn observe_live(
+        store: &Store,
+        site: &SiteRow,
+        page: &PageRow,
+        print: Option<NotFoundPrint>,
+    ) -> DetectOutcome {
+        observe(
+            store,
+            site,
+            page,
+            Observation::Live { first_status: 200 },
+            print,
+        )
+    }
+
     fn observe(
         store: &Store,
         site: &SiteRow,
@@ -332,13 +348,7 @@ mod tests {
         let (_d, store, site, page) =
             page_with_bodies([("generated 06:00", text), ("generated 07:00", text)]);
         assert_ne!(page.latest_version, page.reported_version);
-        let out = observe(
-            &store,
-            &site,
-            &page,
-            Observation::Live { first_status: 200 },
-            None,
-        );
+        let out = observe_live(&store, &site, &page, None);
         assert!(out.changes.is_empty(), "{:?}", out.changes);
         assert_eq!(out.updates.len(), 1);
         assert_eq!(out.updates[0].reported_version, page.latest_version);
@@ -350,13 +360,7 @@ mod tests {
             "RM6281 Health Sector Resourcing\nEnd date 16/06/2026",
             "RM6281 Health Sector Resourcing\nEnd date 16/12/2026",
         );
-        let out = observe(
-            &store,
-            &site,
-            &page,
-            Observation::Live { first_status: 200 },
-            None,
-        );
+        let out = observe_live(&store, &site, &page, None);
         assert_eq!(out.changes.len(), 1, "{:?}", out.changes);
         assert_eq!(out.changes[0].kind, ChangeKind::Changed);
     }
@@ -371,13 +375,7 @@ mod tests {
             title: "Home".into(),
             text: home.into(),
         };
-        let out = observe(
-            &store,
-            &site,
-            &page,
-            Observation::Live { first_status: 200 },
-            Some(print),
-        );
+        let out = observe_live(&store, &site, &page, Some(print));
         assert!(
             out.changes
                 .iter()
@@ -397,13 +395,7 @@ mod tests {
             title: "Not found".into(),
             text: print_text.into(),
         };
-        let out = observe(
-            &store,
-            &site,
-            &page,
-            Observation::Live { first_status: 200 },
-            Some(print),
-        );
+        let out = observe_live(&store, &site, &page, Some(print));
         assert_eq!(out.changes.len(), 1);
         assert_eq!(out.changes[0].kind, ChangeKind::SoftRemoved);
     }

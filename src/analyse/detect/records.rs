@@ -187,6 +187,27 @@ pub(super) fn record(
     }
 }
 
+/// A major record of what a live page serves now (`added`, `restored`, `soft_removed`):
+/// from the version last reported to the latest one.
+pub(super) fn served_record(
+    page: &PageRow,
+    kind: ChangeKind,
+    title: String,
+    summary: String,
+    first_status: u16,
+) -> NewChange {
+    let mut c = record(
+        page,
+        kind,
+        Significance::Major,
+        title,
+        summary,
+        Some(first_status),
+    );
+    c.to_version = page.latest_version;
+    c
+}
+
 /// A `moved` record: the page now redirects to `target`, which serves the same content.
 pub(super) fn moved_record(
     page: &PageRow,

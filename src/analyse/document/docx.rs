@@ -11,8 +11,8 @@
 //! are not read: headers and footers carry page numbers and print dates, which would be
 //! noise on every re-export.
 
-use super::text::TextOut;
-use super::xml::{attr, walk, Step};
+use super::text::Flow;
+use super::xml::{attr, read_part, walk, Part, Step};
 use super::zipped::Zipped;
 use super::{Deadline, DocKind, Limits, Stop};
 use std::collections::HashMap;
@@ -37,11 +37,8 @@ pub(super) fn read(bytes: &[u8], limits: &Limits, deadline: Deadline) -> Result<
         return Err(Stop::malformed(KIND, "no word/document.xml"));
     };
     let mut body = Body::new(&styles, limits.max_output_bytes);
-    walk(&document, KIND, limits.max_xml_depth, deadline, |step| {
-        body.step(step);
-        !body.out.is_full()
-    })?;
-    Ok(body.out.finish())
+    read_part(&document, KIND, limits.max_xml_depth, deadline, &mut body)?;
+    Ok(body.flow.out.finish())
 }
 
 /// Style ids to what they say, `basedOn` chains resolved (at most 16 links deep).
@@ -133,15 +130,12 @@ fn outline_level(e: &quick_xml::events::BytesStart<'_>) -> Option<usize> {
 /// The walk over the body.
 struct Body<'s> {
     styles: &'s HashMap<String, Style>,
-    out: TextOut,
+    flow: Flow,
     /// Open elements by local name.
     stack: Vec<Vec<u8>>,
-    /// The paragraph being read: its text, heading level and whether it is numbered.
-    para: String,
+    /// The paragraph being read: its heading level and whether it is numbered.
     heading: Option<usize>,
     numbered: bool,
-    /// Table rows being read (a nested table's row sits inside an outer cell).
-    rows: Vec<Vec<String>>,
     /// Inside `mc:Fallback`, `w:delText` or `w:instrText`: text not read.
     skip: usize,
 }
@@ -150,40 +144,25 @@ impl<'s> Body<'s> {
     fn new(styles: &'s HashMap<String, Style>, max: usize) -> Self {
         Body {
             styles,
-            out: TextOut::new(max),
+            flow: Flow::new(max),
             stack: Vec::new(),
-            para: String::new(),
             heading: None,
             numbered: false,
-            rows: Vec::new(),
             skip: 0,
         }
     }
+}
 
-    fn step(&mut self, step: Step<'_, '_>) {
-        match step {
-            Step::Open(name, e) => {
-                self.open(name, e);
-                self.stack.push(name.to_vec());
-            }
-            Step::Close => {
-                if let Some(name) = self.stack.pop() {
-                    self.close(&name);
-                }
-            }
-            Step::Text(t) => {
-                if self.skip == 0 && self.stack.last().is_some_and(|n| n == b"t") {
-                    self.para.push_str(t);
-                }
-            }
-        }
+impl<'s> Part for Body<'s> {
+    fn open_elements(&mut self) -> &mut Vec<Vec<u8>> {
+        &mut self.stack
     }
 
     fn open(&mut self, name: &[u8], e: &quick_xml::events::BytesStart<'_>) {
         match name {
             b"Fallback" | b"delText" | b"instrText" => self.skip += 1,
             b"p" if !self.in_para() => {
-                self.para.clear();
+                self.flow.para.clear();
                 self.heading = None;
                 self.numbered = false;
             }
@@ -197,13 +176,9 @@ impl<'s> Body<'s> {
             b"numId" if self.stack.iter().any(|n| n == b"numPr") => {
                 self.numbered |= attr(e, b"val").is_some_and(|v| v != "0");
             }
-            b"tab" | b"br" | b"cr" if self.in_para() => self.para.push(' '),
-            b"tr" => self.rows.push(Vec::new()),
-            b"tc" => {
-                if let Some(row) = self.rows.last_mut() {
-                    row.push(String::new());
-                }
-            }
+            b"tab" | b"br" | b"cr" if self.in_para() => self.flow.para.push(' '),
+            b"tr" => self.flow.start_row(),
+            b"tc" => self.flow.start_cell(),
             _ => {}
         }
     }
@@ -213,40 +188,30 @@ impl<'s> Body<'s> {
             b"Fallback" | b"delText" | b"instrText" => self.skip = self.skip.saturating_sub(1),
             // A paragraph inside another (a text box) joins the outer one.
             b"p" if !self.in_para() => self.end_paragraph(),
-            b"p" => self.para.push(' '),
-            b"tr" => {
-                if let Some(row) = self.rows.pop() {
-                    match self.rows.last_mut().and_then(|r| r.last_mut()) {
-                        Some(outer) => {
-                            outer.push(' ');
-                            outer.push_str(&row.join(" "));
-                        }
-                        None => self.out.table_row(&row),
-                    }
-                }
-            }
+            b"p" => self.flow.para.push(' '),
+            b"tr" => self.flow.end_row(),
             _ => {}
         }
     }
 
+    fn text(&mut self, t: &str) {
+        if self.skip == 0 && self.stack.last().is_some_and(|n| n == b"t") {
+            self.flow.para.push_str(t);
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.flow.out.is_full()
+    }
+}
+
+impl<'s> Body<'s> {
     fn in_para(&self) -> bool {
         self.stack.iter().any(|n| n == b"p")
     }
 
     fn end_paragraph(&mut self) {
-        let text = std::mem::take(&mut self.para);
-        if let Some(cell) = self.rows.last_mut().and_then(|r| r.last_mut()) {
-            if !cell.is_empty() {
-                cell.push(' ');
-            }
-            cell.push_str(&text);
-        } else if let Some(level) = self.heading {
-            self.out.heading(level, &text);
-        } else if self.numbered {
-            self.out.item(&text);
-        } else {
-            self.out.line(&text);
-        }
+        self.flow.end_paragraph(self.heading, self.numbered);
     }
 }
 

@@ -8,7 +8,7 @@
 //! times, which is skipped without being expanded). Annotations are not read.
 
 use super::text::TextOut;
-use super::xml::{attr, walk, Step};
+use super::xml::{attr, read_part, Part};
 use super::zipped::Zipped;
 use super::{Deadline, DocKind, Limits, Stop};
 
@@ -30,10 +30,7 @@ pub(super) fn read(bytes: &[u8], limits: &Limits, deadline: Deadline) -> Result<
         cell: None,
         skip: 0,
     };
-    walk(&content, KIND, limits.max_xml_depth, deadline, |step| {
-        sheets.step(step);
-        !sheets.out.is_full() && !sheets.over_budget
-    })?;
+    read_part(&content, KIND, limits.max_xml_depth, deadline, &mut sheets)?;
     if sheets.over_budget {
         return Err(Stop::Unavailable(format!(
             "too large: more than {} cells",
@@ -73,26 +70,9 @@ fn repeat_attr(e: &quick_xml::events::BytesStart<'_>, name: &[u8]) -> u64 {
         .max(1)
 }
 
-impl Sheets {
-    fn step(&mut self, step: Step<'_, '_>) {
-        match step {
-            Step::Open(name, e) => {
-                self.open(name, e);
-                self.stack.push(name.to_vec());
-            }
-            Step::Close => {
-                if let Some(name) = self.stack.pop() {
-                    self.close(&name);
-                }
-            }
-            Step::Text(t) => {
-                if self.skip == 0 {
-                    if let Some(cell) = self.cell.as_mut() {
-                        cell.text.push_str(t);
-                    }
-                }
-            }
-        }
+impl Part for Sheets {
+    fn open_elements(&mut self) -> &mut Vec<Vec<u8>> {
+        &mut self.stack
     }
 
     fn open(&mut self, name: &[u8], e: &quick_xml::events::BytesStart<'_>) {
@@ -145,6 +125,20 @@ impl Sheets {
         }
     }
 
+    fn text(&mut self, t: &str) {
+        if self.skip == 0 {
+            if let Some(cell) = self.cell.as_mut() {
+                cell.text.push_str(t);
+            }
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.out.is_full() || self.over_budget
+    }
+}
+
+impl Sheets {
     fn end_cell(&mut self) {
         let (Some(cell), Some(row)) = (self.cell.take(), self.row.as_ref()) else {
             return;

@@ -7,8 +7,8 @@
 //! tracked deletions (`text:tracked-changes`), notes (`text:note`: a footnote's text would
 //! land mid-sentence), annotations, and the sequence and variable declarations.
 
-use super::text::TextOut;
-use super::xml::{attr, walk, Step};
+use super::text::Flow;
+use super::xml::{attr, read_part, Part};
 use super::zipped::Zipped;
 use super::{Deadline, DocKind, Limits, Stop};
 
@@ -20,20 +20,15 @@ pub(super) fn read(bytes: &[u8], limits: &Limits, deadline: Deadline) -> Result<
         return Err(Stop::malformed(KIND, "no content.xml"));
     };
     let mut body = Body {
-        out: TextOut::new(limits.max_output_bytes),
+        flow: Flow::new(limits.max_output_bytes),
         stack: Vec::new(),
-        para: String::new(),
         heading: None,
         depth_in_para: 0,
-        rows: Vec::new(),
         skip: 0,
         in_text: false,
     };
-    walk(&content, KIND, limits.max_xml_depth, deadline, |step| {
-        body.step(step);
-        !body.out.is_full()
-    })?;
-    Ok(body.out.finish())
+    read_part(&content, KIND, limits.max_xml_depth, deadline, &mut body)?;
+    Ok(body.flow.out.finish())
 }
 
 /// Elements whose text is not the document's.
@@ -47,36 +42,19 @@ const SKIPPED: &[&[u8]] = &[
 ];
 
 struct Body {
-    out: TextOut,
+    flow: Flow,
     stack: Vec<Vec<u8>>,
-    para: String,
     heading: Option<usize>,
     /// Paragraph elements open (`text:p`/`text:h`; a frame can hold paragraphs in one).
     depth_in_para: usize,
-    rows: Vec<Vec<String>>,
     skip: usize,
     /// Inside `office:text`.
     in_text: bool,
 }
 
-impl Body {
-    fn step(&mut self, step: Step<'_, '_>) {
-        match step {
-            Step::Open(name, e) => {
-                self.open(name, e);
-                self.stack.push(name.to_vec());
-            }
-            Step::Close => {
-                if let Some(name) = self.stack.pop() {
-                    self.close(&name);
-                }
-            }
-            Step::Text(t) => {
-                if self.skip == 0 && self.depth_in_para > 0 {
-                    self.para.push_str(t);
-                }
-            }
-        }
+impl Part for Body {
+    fn open_elements(&mut self) -> &mut Vec<Vec<u8>> {
+        &mut self.stack
     }
 
     fn open(&mut self, name: &[u8], e: &quick_xml::events::BytesStart<'_>) {
@@ -88,7 +66,7 @@ impl Body {
             b"text" if self.stack.last().is_some_and(|n| n == b"body") => self.in_text = true,
             b"p" | b"h" if self.in_text => {
                 if self.depth_in_para == 0 {
-                    self.para.clear();
+                    self.flow.para.clear();
                     self.heading = (name == b"h").then(|| {
                         attr(e, b"outline-level")
                             .and_then(|v| v.parse::<usize>().ok())
@@ -96,17 +74,13 @@ impl Body {
                             .clamp(1, 6)
                     });
                 } else {
-                    self.para.push(' ');
+                    self.flow.para.push(' ');
                 }
                 self.depth_in_para += 1;
             }
-            b"s" | b"tab" | b"line-break" if self.depth_in_para > 0 => self.para.push(' '),
-            b"table-row" => self.rows.push(Vec::new()),
-            b"table-cell" | b"covered-table-cell" => {
-                if let Some(row) = self.rows.last_mut() {
-                    row.push(String::new());
-                }
-            }
+            b"s" | b"tab" | b"line-break" if self.depth_in_para > 0 => self.flow.para.push(' '),
+            b"table-row" => self.flow.start_row(),
+            b"table-cell" | b"covered-table-cell" => self.flow.start_cell(),
             _ => {}
         }
     }
@@ -124,35 +98,25 @@ impl Body {
                     self.end_paragraph();
                 }
             }
-            b"table-row" => {
-                if let Some(row) = self.rows.pop() {
-                    match self.rows.last_mut().and_then(|r| r.last_mut()) {
-                        Some(outer) => {
-                            outer.push(' ');
-                            outer.push_str(&row.join(" "));
-                        }
-                        None => self.out.table_row(&row),
-                    }
-                }
-            }
+            b"table-row" => self.flow.end_row(),
             _ => {}
         }
     }
 
-    fn end_paragraph(&mut self) {
-        let text = std::mem::take(&mut self.para);
-        let in_item = self.stack.iter().any(|n| n == b"list-item");
-        if let Some(cell) = self.rows.last_mut().and_then(|r| r.last_mut()) {
-            if !cell.is_empty() {
-                cell.push(' ');
-            }
-            cell.push_str(&text);
-        } else if let Some(level) = self.heading {
-            self.out.heading(level, &text);
-        } else if in_item {
-            self.out.item(&text);
-        } else {
-            self.out.line(&text);
+    fn text(&mut self, t: &str) {
+        if self.skip == 0 && self.depth_in_para > 0 {
+            self.flow.para.push_str(t);
         }
+    }
+
+    fn done(&self) -> bool {
+        self.flow.out.is_full()
+    }
+}
+
+impl Body {
+    fn end_paragraph(&mut self) {
+        let in_item = self.stack.iter().any(|n| n == b"list-item");
+        self.flow.end_paragraph(self.heading, in_item);
     }
 }

@@ -94,6 +94,66 @@ impl TextOut {
     }
 }
 
+/// A word-processing body as it is read (DOCX and ODT differ in markup, not in this): the
+/// paragraph being read and the table rows open, a nested table's row sitting inside an
+/// outer cell, written to a [`TextOut`].
+pub(super) struct Flow {
+    pub(super) out: TextOut,
+    /// The paragraph's text so far.
+    pub(super) para: String,
+    rows: Vec<Vec<String>>,
+}
+
+impl Flow {
+    pub(super) fn new(max: usize) -> Flow {
+        Flow {
+            out: TextOut::new(max),
+            para: String::new(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub(super) fn start_row(&mut self) {
+        self.rows.push(Vec::new());
+    }
+
+    pub(super) fn start_cell(&mut self) {
+        if let Some(row) = self.rows.last_mut() {
+            row.push(String::new());
+        }
+    }
+
+    /// A row ends: written as `| a | b |`, or joined into the outer cell when nested.
+    pub(super) fn end_row(&mut self) {
+        if let Some(row) = self.rows.pop() {
+            match self.rows.last_mut().and_then(|r| r.last_mut()) {
+                Some(outer) => {
+                    outer.push(' ');
+                    outer.push_str(&row.join(" "));
+                }
+                None => self.out.table_row(&row),
+            }
+        }
+    }
+
+    /// The paragraph ends: into the open cell if any, else as a heading, item or line.
+    pub(super) fn end_paragraph(&mut self, heading: Option<usize>, item: bool) {
+        let text = std::mem::take(&mut self.para);
+        if let Some(cell) = self.rows.last_mut().and_then(|r| r.last_mut()) {
+            if !cell.is_empty() {
+                cell.push(' ');
+            }
+            cell.push_str(&text);
+        } else if let Some(level) = heading {
+            self.out.heading(level, &text);
+        } else if item {
+            self.out.item(&text);
+        } else {
+            self.out.line(&text);
+        }
+    }
+}
+
 /// Folds runs of whitespace and unsafe characters (controls, bidi overrides, …) to one
 /// space, drops invisible ones (zero-width space, soft hyphen, BOM) and trims.
 pub(super) fn fold(s: &str) -> String {

@@ -28,6 +28,44 @@ pub(super) fn attr(e: &BytesStart<'_>, local: &[u8]) -> Option<String> {
     })
 }
 
+/// A reader of one part: told of each element opened and closed and of the text inside,
+/// with the names of the elements open around it kept by [`read_part`] in
+/// [`Part::open_elements`] (pushed after [`Part::open`], popped before [`Part::close`]).
+pub(super) trait Part {
+    /// The local names of the elements open, outermost first.
+    fn open_elements(&mut self) -> &mut Vec<Vec<u8>>;
+    fn open(&mut self, name: &[u8], e: &BytesStart<'_>);
+    fn close(&mut self, name: &[u8]);
+    fn text(&mut self, t: &str);
+    /// Whether the reader wants no more (its output is full, a budget is spent).
+    fn done(&self) -> bool;
+}
+
+/// Walks `xml` into `part` (see [`walk`] for the bounds).
+pub(super) fn read_part(
+    xml: &[u8],
+    kind: DocKind,
+    max_depth: usize,
+    deadline: Deadline,
+    part: &mut impl Part,
+) -> Result<(), Stop> {
+    walk(xml, kind, max_depth, deadline, |step| {
+        match step {
+            Step::Open(name, e) => {
+                part.open(name, e);
+                part.open_elements().push(name.to_vec());
+            }
+            Step::Close => {
+                if let Some(name) = part.open_elements().pop() {
+                    part.close(&name);
+                }
+            }
+            Step::Text(t) => part.text(t),
+        }
+        !part.done()
+    })
+}
+
 /// Walks `xml`, calling `f` for every step; `f` returns `false` to stop early. Deeper
 /// nesting than `max_depth`, a syntax error or a deadline passed ends the walk with an error.
 pub(super) fn walk(
