@@ -39,22 +39,40 @@ pub fn is_invisible(c: char) -> bool {
 /// drops [invisible](is_invisible) characters and trims: the one folding of a page's text, so
 /// that extraction's lines and the facts read from them cannot fold differently.
 pub fn fold_whitespace(s: &str) -> String {
+    // One pass over the bytes: ASCII (most of any page's text) is classified without
+    // decoding a char; extraction and the facts reader fold every block, so this is hot.
     let mut out = String::with_capacity(s.len());
-    for word in s.split(|c: char| c.is_whitespace() || c.is_control()) {
-        if word.is_empty() {
-            continue;
-        }
-        let start = out.len();
-        if start > 0 {
+    let mut space = false;
+    let keep = |out: &mut String, space: &mut bool| {
+        if std::mem::take(space) && !out.is_empty() {
             out.push(' ');
         }
-        if word.is_ascii() {
-            out.push_str(word);
-        } else {
-            out.extend(word.chars().filter(|c| !is_invisible(*c)));
-            if out.len() == start + usize::from(start > 0) {
-                out.truncate(start); // the word was all invisible characters
+    };
+    let mut rest = s;
+    while let Some(&b) = rest.as_bytes().first() {
+        if b.is_ascii() {
+            let run = rest
+                .bytes()
+                .position(|b| !b.is_ascii() || b <= b' ' || b == 0x7f)
+                .unwrap_or(rest.len());
+            if run == 0 {
+                // ASCII white space and controls are exactly the bytes up to ' ' and DEL.
+                space = true;
+                rest = rest.get(1..).unwrap_or("");
+                continue;
             }
+            keep(&mut out, &mut space);
+            out.push_str(rest.get(..run).unwrap_or(""));
+            rest = rest.get(run..).unwrap_or("");
+        } else {
+            let Some(c) = rest.chars().next() else { break };
+            if c.is_whitespace() || c.is_control() {
+                space = true;
+            } else if !is_invisible(c) {
+                keep(&mut out, &mut space);
+                out.push(c);
+            }
+            rest = rest.get(c.len_utf8()..).unwrap_or("");
         }
     }
     out
@@ -219,6 +237,54 @@ pub fn html_formatter(
 
 #[cfg(test)]
 mod tests {
+
+    /// The folding as first written (split into words, invisible characters dropped): the
+    /// byte-wise one must agree with it on every input.
+    fn fold_by_words(s: &str) -> String {
+        let mut words = Vec::new();
+        for word in s.split(|c: char| c.is_whitespace() || c.is_control()) {
+            let w: String = word.chars().filter(|c| !is_invisible(*c)).collect();
+            if !w.is_empty() {
+                words.push(w);
+            }
+        }
+        words.join(" ")
+    }
+
+    #[test]
+    fn folding_agrees_with_folding_by_words() {
+        let cases = [
+            "",
+            " ",
+            "a",
+            "  a  b  ",
+            "a\tb\r\nc",
+            "\u{200B}",
+            "a \u{200B} b",
+            "a\u{200B}b",
+            "\u{00A0}£25bn\u{2003}–\u{3000}x",
+            "\u{7f}a\u{0}b\u{85}c",
+            "é\u{FEFF} \u{AD}",
+            "RM6098\u{2028}End date: 16/06/2026 ",
+            "\u{200D}\u{200C}  \u{2060}z",
+        ];
+        for c in cases {
+            assert_eq!(fold_whitespace(c), fold_by_words(c), "{c:?}");
+        }
+        // Every pair of characters from a mixed alphabet, as a cheap exhaustive check.
+        let alphabet = [
+            'a', ' ', '\t', '\u{0}', '\u{7f}', '\u{a0}', '\u{200B}', '£', '\u{2028}', 'é',
+        ];
+        for x in alphabet {
+            for y in alphabet {
+                for z in alphabet {
+                    let s: String = [x, y, z, 'q', y].iter().collect();
+                    assert_eq!(fold_whitespace(&s), fold_by_words(&s), "{s:?}");
+                }
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -21,6 +21,7 @@
 //! (read even where they lie outside the compared content); lots and links still come from
 //! the compared content. Bounded: block text, block count, link count and facts are capped.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use ego_tree::NodeId;
@@ -56,6 +57,9 @@ const ASIDE_WORDS: &[&str] = &[
     "share",
     "social",
 ];
+
+/// The longest [`FURNITURE`] text, in bytes, or more (a test checks it).
+const MAX_FURNITURE_BYTES: usize = 24;
 
 /// Link texts that are page furniture, not a target worth tracking.
 const FURNITURE: &[&str] = &[
@@ -523,15 +527,22 @@ impl<'r> Collector<'r> {
         });
     }
 
-    /// A block's pieces as the markup cut them, cleaned like its text.
-    fn pieces(&self, b: &Block) -> Vec<String> {
+    /// A block's pieces as the markup cut them, cleaned like its text. A block the markup
+    /// did not cut inside is one piece, its text (already cleaned: no second fold).
+    fn pieces<'b>(&self, b: &'b Block) -> Vec<Cow<'b, str>> {
+        if !b.cuts.iter().any(|&at| at > 0 && at < b.raw.len()) {
+            return match b.text.is_empty() {
+                true => Vec::new(),
+                false => vec![Cow::Borrowed(b.text.as_str())],
+            };
+        }
         let mut pieces = Vec::new();
         let mut from = 0;
         for &at in b.cuts.iter().chain(std::iter::once(&b.raw.len())) {
             if let Some(p) = b.raw.get(from..at) {
                 let p = self.clean(p);
                 if !p.is_empty() {
-                    pieces.push(p);
+                    pieces.push(Cow::Owned(p));
                 }
             }
             from = at;
@@ -544,10 +555,14 @@ impl<'r> Collector<'r> {
             return;
         }
         let text = fold(text);
-        let key = text_key(&text);
-        if FURNITURE.contains(&key.as_str())
-            || (!key.is_empty() && key.chars().all(|c| c.is_ascii_digit()))
-        {
+        // What `text_key` would compare, without its cost for every link: it trims the same
+        // trailing punctuation, and a text longer than any furniture's key can be (a
+        // lower-cased character shrinks at most from 3 bytes to 1) is no furniture.
+        let trimmed = text.trim_end_matches(['.', ':', ';', ',', ' ']);
+        let furniture = trimmed.len() <= 3 * MAX_FURNITURE_BYTES
+            && FURNITURE.contains(&text_key(trimmed).as_str());
+        let number = !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit());
+        if furniture || number {
             return;
         }
         if self.seen_links.insert(url.as_str().to_owned()) {
@@ -605,7 +620,7 @@ impl<'r> Collector<'r> {
                         continue;
                     }
                     let owned = self.pieces(b);
-                    let pieces: Vec<&str> = owned.iter().map(String::as_str).collect();
+                    let pieces: Vec<&str> = owned.iter().map(|p| p.as_ref()).collect();
                     if let Some((label, value)) = label_value(&b.text, &pieces) {
                         facts.push(Fact::new(name_of(&label), &label, &value));
                     } else if let Some(f) = two_pieces(b, &pieces) {
@@ -636,7 +651,7 @@ impl Collector<'_> {
     fn lot_block(&self, i: usize, used: &mut [bool]) -> Option<super::text::LotParts> {
         let b = self.blocks.get(i)?;
         let owned = self.pieces(b);
-        let pieces: Vec<&str> = owned.iter().map(String::as_str).collect();
+        let pieces: Vec<&str> = owned.iter().map(|p| p.as_ref()).collect();
         let mut lot = lot_of(&b.text, &pieces)?;
         for (j, next) in self
             .blocks
@@ -650,7 +665,7 @@ impl Collector<'_> {
                 break;
             }
             let owned = self.pieces(next);
-            let np: Vec<&str> = owned.iter().map(String::as_str).collect();
+            let np: Vec<&str> = owned.iter().map(|p| p.as_ref()).collect();
             if !is_tag_line(&next.text, &np) {
                 break;
             }
@@ -793,6 +808,12 @@ fn is_aside(e: &scraper::node::Element) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn furniture_fits_its_bound() {
+        assert!(super::FURNITURE.iter().all(|f| f.len() <= super::MAX_FURNITURE_BYTES));
+    }
+
     use crate::analyse::extract::Extractor;
     use crate::analyse::facts::{Fact, FactValue, Facts};
     use url::Url;

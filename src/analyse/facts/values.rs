@@ -336,6 +336,10 @@ pub fn is_canonical_reference(s: &str) -> bool {
 /// the first type that parses (reference, date, money, count), else the folded text.
 pub fn typed(name: &str, text: &str) -> FactValue {
     let folded = fold(text);
+    // Every date, amount, count and reference has a digit: without one, the text is text.
+    if !folded.bytes().any(|b| b.is_ascii_digit()) {
+        return FactValue::Text(folded);
+    }
     let by_name = match name {
         "start_date" | "end_date" => parse_date(&folded).map(FactValue::Date),
         "suppliers" | "lots" => parse_count(&folded).map(FactValue::Count),
