@@ -811,7 +811,9 @@ mod tests {
 
     #[test]
     fn furniture_fits_its_bound() {
-        assert!(super::FURNITURE.iter().all(|f| f.len() <= super::MAX_FURNITURE_BYTES));
+        assert!(super::FURNITURE
+            .iter()
+            .all(|f| f.len() <= super::MAX_FURNITURE_BYTES));
     }
 
     use crate::analyse::extract::Extractor;
